@@ -1,0 +1,173 @@
+"""The tables stswatch stores, declared once: Arrow schemas with a description per field.
+
+The DuckDB DDL (``ddl``) and the data-model docs (``markdown_table``) derive from these.
+Times are always ``timestamp[us, tz=UTC]`` and called ``ts``. Unavailable AIS values are
+nulls, never sentinel numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+TS = pa.timestamp("us", tz="UTC")
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: pa.DataType
+    description: str
+    nullable: bool = True
+
+
+def _schema(fields: list[Field]) -> pa.Schema:
+    return pa.schema(
+        [
+            pa.field(f.name, f.type, nullable=f.nullable, metadata={"description": f.description})
+            for f in fields
+        ]
+    )
+
+
+POSITION_FIELDS = [
+    Field("mmsi", pa.int64(), "Maritime Mobile Service Identity of the transmitter", False),
+    Field("ts", TS, "Time of the report, UTC", False),
+    Field("lon", pa.float64(), "Longitude, degrees east (WGS84)", False),
+    Field("lat", pa.float64(), "Latitude, degrees north (WGS84)", False),
+    Field("sog", pa.float32(), "Speed over ground, knots; null when not available (102.3)"),
+    Field("cog", pa.float32(), "Course over ground, degrees; null when not available (360)"),
+    Field("heading", pa.int16(), "True heading, degrees; null when not available (511)"),
+    Field("nav_status", pa.int8(), "Navigational status code 0-15; null when not defined (15)"),
+    Field("msg_type", pa.int8(), "AIS message type (1, 2, 3, 18, 19, 27); null for CSV rows"),
+    Field("source", pa.string(), "Name of the source given at ingest (--source)", False),
+    Field("station", pa.string(), "Receiver or station identifier, where the input says"),
+    Field("batch_id", pa.string(), "Ingest batch (one per input file) that stored this row", False),
+]
+
+STATIC_FIELDS = [
+    Field("mmsi", pa.int64(), "MMSI of the transmitter", False),
+    Field("ts", TS, "Time of the report, UTC", False),
+    Field("msg_type", pa.int8(), "AIS message type (5, 19, 24); null for CSV rows"),
+    Field("imo", pa.int64(), "IMO number as broadcast (check digit not enforced here)"),
+    Field("name", pa.string(), "Vessel name, trimmed of '@' padding"),
+    Field("callsign", pa.string(), "Radio call sign"),
+    Field("ship_type", pa.int16(), "AIS ship and cargo type code (0-99)"),
+    Field("to_bow", pa.int16(), "Distance from reference point to bow, m"),
+    Field("to_stern", pa.int16(), "Distance from reference point to stern, m"),
+    Field("to_port", pa.int16(), "Distance from reference point to port side, m"),
+    Field("to_starboard", pa.int16(), "Distance from reference point to starboard, m"),
+    Field("length_m", pa.float32(), "Overall length, m (to_bow + to_stern when derived)"),
+    Field("width_m", pa.float32(), "Beam, m (to_port + to_starboard when derived)"),
+    Field("draught_m", pa.float32(), "Present static draught, m; null when 0 (not available)"),
+    Field("destination", pa.string(), "Destination as typed by the crew"),
+    Field("eta", pa.string(), "Estimated time of arrival as broadcast, 'MM-DDTHH:MM' (no year)"),
+    Field("source", pa.string(), "Name of the source given at ingest", False),
+    Field("station", pa.string(), "Receiver or station identifier, where the input says"),
+    Field("batch_id", pa.string(), "Ingest batch that stored this row", False),
+]
+
+REJECT_FIELDS = [
+    Field("batch_id", pa.string(), "Ingest batch the line belonged to", False),
+    Field("file", pa.string(), "Input file (inside an archive: archive!member)", False),
+    Field("line_no", pa.int64(), "1-based line number in the (decompressed) input", False),
+    Field("reason", pa.string(), "Why the line was rejected (see REJECT_REASONS)", False),
+    Field("detail", pa.string(), "More about the reason, e.g. the bad value"),
+    Field("raw", pa.string(), "The raw line as read", False),
+]
+
+INGEST_FIELDS = [
+    Field("batch_id", pa.string(), "Batch id: content hash of the input plus its source", False),
+    Field("file", pa.string(), "Input path as given", False),
+    Field("sha256", pa.string(), "SHA-256 of the input bytes as stored on disk", False),
+    Field("size_bytes", pa.int64(), "Size of the input on disk", False),
+    Field("format", pa.string(), "Reader used: nmea, dma, marinecadastre, csv, jsonl, parquet", False),
+    Field("source", pa.string(), "Source name", False),
+    Field("started", TS, "When the ingest began (wall clock)", False),
+    Field("finished", TS, "When the ingest committed (wall clock)", False),
+    Field("status", pa.string(), "complete, or partial when the input broke part-way", False),
+    Field("error", pa.string(), "What broke, for partial ingests"),
+    Field("lines_read", pa.int64(), "Lines or rows read", False),
+    Field("positions_read", pa.int64(), "Position reports decoded", False),
+    Field("positions_added", pa.int64(), "Position reports stored (after de-duplication)", False),
+    Field("statics_read", pa.int64(), "Static/voyage reports decoded", False),
+    Field("statics_added", pa.int64(), "Static/voyage reports stored", False),
+    Field("rejects", pa.int64(), "Lines quarantined", False),
+    Field("stswatch_version", pa.string(), "Version of stswatch that did the ingest", False),
+]
+
+EVENT_FIELDS = [
+    Field("event_id", pa.string(), "Stable id: hash of type, subtype, vessels and start", False),
+    Field("type", pa.string(), "encounter, loitering, gap, spoofing, identity_change, port_visit", False),
+    Field("subtype", pa.string(), "Finer kind, e.g. spoofing: impossible_speed, on_land, ..."),
+    Field("mmsi", pa.int64(), "Vessel the event is about (the lower MMSI of an encounter)", False),
+    Field("other_mmsi", pa.int64(), "The other vessel of an encounter or joint gap; else null"),
+    Field("start", TS, "First report that belongs to the event, UTC", False),
+    Field("end", TS, "Last report that belongs to the event, UTC", False),
+    Field("lon", pa.float64(), "Representative longitude (mean position)"),
+    Field("lat", pa.float64(), "Representative latitude (mean position)"),
+    Field("duration_h", pa.float64(), "end - start in hours", False),
+    Field("evidence", pa.string(), "JSON object with the numbers behind the event", False),
+]
+
+POSITIONS = _schema(POSITION_FIELDS)
+STATICS = _schema(STATIC_FIELDS)
+REJECTS = _schema(REJECT_FIELDS)
+INGESTS = _schema(INGEST_FIELDS)
+EVENTS = _schema(EVENT_FIELDS)
+
+TABLES: dict[str, list[Field]] = {
+    "positions": POSITION_FIELDS,
+    "statics": STATIC_FIELDS,
+    "rejects": REJECT_FIELDS,
+    "ingests": INGEST_FIELDS,
+    "events": EVENT_FIELDS,
+}
+
+# Why a line or report is rejected. Every reject carries exactly one of these.
+REJECT_REASONS: dict[str, str] = {
+    "bad_checksum": "NMEA checksum does not match the sentence",
+    "malformed": "not a well-formed AIS sentence or CSV row",
+    "incomplete_multipart": "a part of a multi-sentence message never arrived",
+    "undecodable": "the payload could not be decoded (bad characters, wrong length)",
+    "unsupported_type": "AIS message type that carries no position or identity",
+    "invalid_mmsi": "MMSI outside 100000000-999999999 or all-zero",
+    "position_out_of_range": "longitude/latitude outside the valid range",
+    "position_unavailable": "position reported as not available (181/91)",
+    "no_time": "no timestamp could be found or inferred for the line",
+    "bad_time": "the timestamp could not be parsed",
+    "future_time": "the timestamp is later than the ingest time plus one day",
+    "duplicate_line": "the same line again within one input (kept once)",
+}
+
+_DUCK_TYPES = {
+    pa.int8(): "TINYINT",
+    pa.int16(): "SMALLINT",
+    pa.int32(): "INTEGER",
+    pa.int64(): "BIGINT",
+    pa.float32(): "REAL",
+    pa.float64(): "DOUBLE",
+    pa.string(): "VARCHAR",
+    pa.bool_(): "BOOLEAN",
+    TS: "TIMESTAMPTZ",
+}
+
+
+def ddl(table: str) -> str:
+    """CREATE TABLE statement for one of ``TABLES``."""
+    cols = ",\n  ".join(
+        f"{f.name} {_DUCK_TYPES[f.type]}{'' if f.nullable else ' NOT NULL'}" for f in TABLES[table]
+    )
+    return f"CREATE TABLE IF NOT EXISTS {table} (\n  {cols}\n)"
+
+
+def empty(schema: pa.Schema) -> pa.Table:
+    return schema.empty_table()
+
+
+def markdown_table(table: str) -> str:
+    """The fields of a table as a Markdown table (used to write docs/data-model.md)."""
+    rows = ["| field | type | description |", "|---|---|---|"]
+    rows += [f"| `{f.name}` | {_DUCK_TYPES[f.type]} | {f.description} |" for f in TABLES[table]]
+    return "\n".join(rows)
