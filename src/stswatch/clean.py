@@ -36,7 +36,9 @@ def _reject_frame(bad: pl.DataFrame, opts: ReadOptions) -> pl.DataFrame:
     )
 
 
-def _split(df: pl.DataFrame, reason: pl.Expr, detail: pl.Expr, opts: ReadOptions) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _split(
+    df: pl.DataFrame, reason: pl.Expr, detail: pl.Expr, opts: ReadOptions
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     df = df.with_columns(reason.alias("_reason"), detail.alias("_detail"))
     bad = df.filter(pl.col("_reason").is_not_null())
     good = df.filter(pl.col("_reason").is_null()).drop("_reason", "_detail")
@@ -84,13 +86,22 @@ def clean_positions(candidates: pa.Table, opts: ReadOptions) -> tuple[pa.Table, 
     )
     good, bad = _split(df, reason, _detail_for(reason), opts)
     good = good.with_columns(
-        pl.when((pl.col("sog") >= 102.25) | (pl.col("sog") < 0)).then(None).otherwise(pl.col("sog")).alias("sog"),
-        pl.when((pl.col("cog") >= 360.0) | (pl.col("cog") < 0)).then(None).otherwise(pl.col("cog")).alias("cog"),
+        pl.when((pl.col("sog") >= 102.25) | (pl.col("sog") < 0))
+        .then(None)
+        .otherwise(pl.col("sog"))
+        .alias("sog"),
+        pl.when((pl.col("cog") >= 360.0) | (pl.col("cog") < 0))
+        .then(None)
+        .otherwise(pl.col("cog"))
+        .alias("cog"),
         pl.when((pl.col("heading") >= 360) | (pl.col("heading") < 0))
         .then(None)
         .otherwise(pl.col("heading"))
         .alias("heading"),
-        pl.when(pl.col("nav_status") == 15).then(None).otherwise(pl.col("nav_status")).alias("nav_status"),
+        pl.when(pl.col("nav_status") == 15)
+        .then(None)
+        .otherwise(pl.col("nav_status"))
+        .alias("nav_status"),
     )
     stored = good.select(schema.POSITIONS.names).to_arrow().cast(schema.POSITIONS)
     return stored, bad.to_arrow().cast(schema.REJECTS)
@@ -109,23 +120,34 @@ def clean_statics(candidates: pa.Table, opts: ReadOptions) -> tuple[pa.Table, pa
     reason = _mmsi_and_time_reason(opts)
     good, bad = _split(df, reason, _detail_for(reason), opts)
     text = ["name", "callsign", "destination"]
-    good = good.with_columns(
-        [
-            pl.col(c).str.replace_all("@", "").str.strip_chars().replace("", None).alias(c)
-            for c in text
-        ]
-        + [
-            _null_if("imo", pl.col("imo") <= 0),
-            _null_if("ship_type", pl.col("ship_type") == 0),
-            _null_if("draught_m", pl.col("draught_m") <= 0),
-        ]
-        + [_null_if(c, pl.col(c) <= 0) for c in ("to_bow", "to_stern", "to_port", "to_starboard")]
-    ).with_columns(
-        pl.coalesce(pl.col("length_m"), (pl.col("to_bow") + pl.col("to_stern")).cast(pl.Float32)).alias("length_m"),
-        pl.coalesce(pl.col("width_m"), (pl.col("to_port") + pl.col("to_starboard")).cast(pl.Float32)).alias("width_m"),
-    ).with_columns(
-        _null_if("length_m", pl.col("length_m") <= 0),
-        _null_if("width_m", pl.col("width_m") <= 0),
+    good = (
+        good.with_columns(
+            [
+                pl.col(c).str.replace_all("@", "").str.strip_chars().replace("", None).alias(c)
+                for c in text
+            ]
+            + [
+                _null_if("imo", pl.col("imo") <= 0),
+                _null_if("ship_type", pl.col("ship_type") == 0),
+                _null_if("draught_m", pl.col("draught_m") <= 0),
+            ]
+            + [
+                _null_if(c, pl.col(c) <= 0)
+                for c in ("to_bow", "to_stern", "to_port", "to_starboard")
+            ]
+        )
+        .with_columns(
+            pl.coalesce(
+                pl.col("length_m"), (pl.col("to_bow") + pl.col("to_stern")).cast(pl.Float32)
+            ).alias("length_m"),
+            pl.coalesce(
+                pl.col("width_m"), (pl.col("to_port") + pl.col("to_starboard")).cast(pl.Float32)
+            ).alias("width_m"),
+        )
+        .with_columns(
+            _null_if("length_m", pl.col("length_m") <= 0),
+            _null_if("width_m", pl.col("width_m") <= 0),
+        )
     )
     stored = good.select(schema.STATICS.names).to_arrow().cast(schema.STATICS)
     return stored, bad.to_arrow().cast(schema.REJECTS)

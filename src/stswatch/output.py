@@ -35,7 +35,12 @@ def to_csv(tbl: pa.Table) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(tbl.column_names)
     for row in records(tbl):
-        w.writerow(["" if v is None else (json.dumps(v) if isinstance(v, dict | list) else v) for v in row.values()])
+        w.writerow(
+            [
+                "" if v is None else (json.dumps(v) if isinstance(v, dict | list) else v)
+                for v in row.values()
+            ]
+        )
     return buf.getvalue()
 
 
@@ -62,14 +67,24 @@ def points_geojson(tbl: pa.Table, line_by: str | None = None) -> dict[str, Any]:
     feats = []
     for key, pts in groups.items():
         coords = [[p["lon"], p["lat"]] for p in pts]
-        geom = {"type": "LineString", "coordinates": coords} if len(coords) > 1 else {
-            "type": "Point", "coordinates": coords[0]}
-        feats.append({
-            "type": "Feature",
-            "geometry": geom,
-            "properties": {line_by: key, "start": pts[0].get("ts"), "end": pts[-1].get("ts"),
-                           "points": len(pts), "times": [p.get("ts") for p in pts]},
-        })
+        geom = (
+            {"type": "LineString", "coordinates": coords}
+            if len(coords) > 1
+            else {"type": "Point", "coordinates": coords[0]}
+        )
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": geom,
+                "properties": {
+                    line_by: key,
+                    "start": pts[0].get("ts"),
+                    "end": pts[-1].get("ts"),
+                    "points": len(pts),
+                    "times": [p.get("ts") for p in pts],
+                },
+            }
+        )
     return {"type": "FeatureCollection", "features": feats}
 
 
@@ -78,13 +93,20 @@ def rich_table(tbl: pa.Table, title: str | None = None, max_rows: int = 200) -> 
     for name in tbl.column_names:
         t.add_column(name, overflow="fold")
     for row in records(tbl.slice(0, max_rows)):
-        t.add_row(*["" if v is None else (f"{v:.5g}" if isinstance(v, float) else str(v)) for v in row.values()])
+        t.add_row(
+            *[
+                "" if v is None else (f"{v:.5g}" if isinstance(v, float) else str(v))
+                for v in row.values()
+            ]
+        )
     if tbl.num_rows > max_rows:
         t.caption = f"{max_rows} of {tbl.num_rows:,} rows shown; use --format csv for all"
     return t
 
 
-def emit(tbl: pa.Table, fmt: str, console: Console, title: str | None = None, line_by: str | None = None) -> None:
+def emit(
+    tbl: pa.Table, fmt: str, console: Console, title: str | None = None, line_by: str | None = None
+) -> None:
     if fmt == "table":
         console.print(rich_table(tbl, title))
     elif fmt == "csv":

@@ -82,7 +82,9 @@ INGEST_FIELDS = [
     Field("file", pa.string(), "Input path as given", False),
     Field("sha256", pa.string(), "SHA-256 of the input bytes as stored on disk", False),
     Field("size_bytes", pa.int64(), "Size of the input on disk", False),
-    Field("format", pa.string(), "Reader used: nmea, dma, marinecadastre, csv, jsonl, parquet", False),
+    Field(
+        "format", pa.string(), "Reader used: nmea, dma, marinecadastre, csv, jsonl, parquet", False
+    ),
     Field("source", pa.string(), "Source name", False),
     Field("started", TS, "When the ingest began (wall clock)", False),
     Field("finished", TS, "When the ingest committed (wall clock)", False),
@@ -94,12 +96,23 @@ INGEST_FIELDS = [
     Field("statics_read", pa.int64(), "Static/voyage reports decoded", False),
     Field("statics_added", pa.int64(), "Static/voyage reports stored", False),
     Field("rejects", pa.int64(), "Lines quarantined", False),
+    Field(
+        "skipped",
+        pa.int64(),
+        "Well-formed messages not stored (types without position/identity)",
+        False,
+    ),
     Field("stswatch_version", pa.string(), "Version of stswatch that did the ingest", False),
 ]
 
 EVENT_FIELDS = [
     Field("event_id", pa.string(), "Stable id: hash of type, subtype, vessels and start", False),
-    Field("type", pa.string(), "encounter, loitering, gap, spoofing, identity_change, port_visit", False),
+    Field(
+        "type",
+        pa.string(),
+        "encounter, loitering, gap, spoofing, identity_change, port_visit",
+        False,
+    ),
     Field("subtype", pa.string(), "Finer kind, e.g. spoofing: impossible_speed, on_land, ..."),
     Field("mmsi", pa.int64(), "Vessel the event is about (the lower MMSI of an encounter)", False),
     Field("other_mmsi", pa.int64(), "The other vessel of an encounter or joint gap; else null"),
@@ -129,6 +142,7 @@ TABLES: dict[str, list[Field]] = {
 REJECT_REASONS: dict[str, str] = {
     "bad_checksum": "NMEA checksum does not match the sentence",
     "malformed": "not a well-formed AIS sentence or CSV row",
+    "not_ais": "a well-formed NMEA sentence that is not AIS ($GPGGA, ...)",
     "incomplete_multipart": "a part of a multi-sentence message never arrived",
     "undecodable": "the payload could not be decoded (bad characters, wrong length)",
     "unsupported_type": "AIS message type that carries no position or identity",

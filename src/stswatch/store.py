@@ -189,7 +189,12 @@ class Store:
         if search:
             where = """WHERE name ILIKE ? OR callsign ILIKE ? OR CAST(v.mmsi AS VARCHAR) LIKE ?
                           OR CAST(imo AS VARCHAR) = ?"""
-            params = [f"%{search}%", f"%{search}%", f"{search}%", search.removeprefix("IMO").strip()]
+            params = [
+                f"%{search}%",
+                f"%{search}%",
+                f"{search}%",
+                search.removeprefix("IMO").strip(),
+            ]
         sql = f"""
             WITH pos AS (
                 SELECT mmsi, count(*) AS positions, min(ts) AS first, max(ts) AS last
@@ -214,7 +219,9 @@ class Store:
         """
         return self.query(sql, params)
 
-    def track(self, mmsi: int, since: datetime | None = None, until: datetime | None = None) -> pa.Table:
+    def track(
+        self, mmsi: int, since: datetime | None = None, until: datetime | None = None
+    ) -> pa.Table:
         """Positions of one MMSI in time order."""
         sql = "SELECT * EXCLUDE (batch_id) FROM positions WHERE mmsi = ?"
         params: list[Any] = [mmsi]

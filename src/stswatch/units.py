@@ -17,7 +17,9 @@ def haversine_m(
     lon1: npt.ArrayLike, lat1: npt.ArrayLike, lon2: npt.ArrayLike, lat2: npt.ArrayLike
 ) -> FloatArray:
     """Great-circle distance in metres, vectorized over NumPy arrays."""
-    lon1r, lat1r, lon2r, lat2r = (np.radians(np.asarray(a, dtype=np.float64)) for a in (lon1, lat1, lon2, lat2))
+    lon1r, lat1r, lon2r, lat2r = (
+        np.radians(np.asarray(a, dtype=np.float64)) for a in (lon1, lat1, lon2, lat2)
+    )
     dlat = lat2r - lat1r
     dlon = lon2r - lon1r
     a = np.sin(dlat / 2.0) ** 2 + np.cos(lat1r) * np.cos(lat2r) * np.sin(dlon / 2.0) ** 2

@@ -18,8 +18,8 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from rich.text import Text
 from rich.table import Table
+from rich.text import Text
 
 from stswatch import output
 from stswatch.cli import app, err, out
@@ -41,16 +41,24 @@ class RowRateColumn(ProgressColumn):
 
 @app.command()
 def ingest(
-    paths: Annotated[list[str], typer.Argument(help="Files, directories or globs (.gz, .bz2, .zip too).")],
+    paths: Annotated[
+        list[str], typer.Argument(help="Files, directories or globs (.gz, .bz2, .zip too).")
+    ],
     db: DbOption = None,
-    fmt: Annotated[str, typer.Option("--format", help=f"Input format: {'|'.join(FORMATS)}.")] = "auto",
-    source: Annotated[str | None, typer.Option(help="Name of the source (default: the format).")] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help=f"Input format: {'|'.join(FORMATS)}.")
+    ] = "auto",
+    source: Annotated[
+        str | None, typer.Option(help="Name of the source (default: the format).")
+    ] = None,
     assume_time: Annotated[
         str | None, typer.Option(help="Time (UTC) to give reports of inputs that carry no time.")
     ] = None,
     mapping: Annotated[
         list[str] | None,
-        typer.Option("--map", help="CSV columns: mmsi=MMSI,ts=Time,lon=Lon,lat=Lat,... (see docs)."),
+        typer.Option(
+            "--map", help="CSV columns: mmsi=MMSI,ts=Time,lon=Lon,lat=Lat,... (see docs)."
+        ),
     ] = None,
     time_format: Annotated[
         str | None, typer.Option(help="strftime format of the CSV time column when not ISO 8601.")
@@ -65,8 +73,14 @@ def ingest(
     started = time.perf_counter()
     with Store(db_path(db)) as store:
         progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), RowRateColumn(),
-            TimeElapsedColumn(), console=err, disable=quiet, transient=True,
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            RowRateColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            disable=quiet,
+            transient=True,
         )
         tasks: dict[str, int] = {}
 
@@ -76,8 +90,16 @@ def ingest(
             progress.update(tasks[file], completed=done, rows=rows)
 
         with progress:
-            results = ingest_paths(store, paths, fmt=fmt, source=source, assume_time=assumed,
-                                   column_map=column_map, time_format=time_format, progress=report)
+            results = ingest_paths(
+                store,
+                paths,
+                fmt=fmt,
+                source=source,
+                assume_time=assumed,
+                column_map=column_map,
+                time_format=time_format,
+                progress=report,
+            )
         elapsed = time.perf_counter() - started
         for r in results:
             if r.status in ("failed", "partial"):
@@ -93,8 +115,16 @@ def _print_results(results: list[FileResult], elapsed: float) -> None:
     for col in ("file", "format", "status", "lines", "positions", "stored", "statics", "rejected"):
         t.add_column(col, justify="right" if col not in ("file", "format", "status") else "left")
     for r in results:
-        t.add_row(Path(r.file).name, r.format, r.status, f"{r.lines:,}", f"{r.positions_read:,}",
-                  f"{r.positions_added:,}", f"{r.statics_added:,}", f"{sum(r.rejects.values()):,}")
+        t.add_row(
+            Path(r.file).name,
+            r.format,
+            r.status,
+            f"{r.lines:,}",
+            f"{r.positions_read:,}",
+            f"{r.positions_added:,}",
+            f"{r.statics_added:,}",
+            f"{sum(r.rejects.values()):,}",
+        )
     out.print(t)
     lines = sum(r.lines for r in results)
     reasons: dict[str, int] = {}
@@ -102,11 +132,16 @@ def _print_results(results: list[FileResult], elapsed: float) -> None:
         for k, v in r.rejects.items():
             reasons[k] = reasons.get(k, 0) + v
     rate = lines / elapsed if elapsed > 0 else 0
-    out.print(f"{lines:,} lines in {elapsed:.1f} s ({rate:,.0f} lines/s); "
-              f"{sum(r.positions_added for r in results):,} positions and "
-              f"{sum(r.statics_added for r in results):,} static reports stored.")
+    out.print(
+        f"{lines:,} lines in {elapsed:.1f} s ({rate:,.0f} lines/s); "
+        f"{sum(r.positions_added for r in results):,} positions and "
+        f"{sum(r.statics_added for r in results):,} static reports stored."
+    )
     if reasons:
-        out.print("Rejected: " + ", ".join(f"{k} {v:,}" for k, v in sorted(reasons.items(), key=lambda kv: -kv[1])))
+        out.print(
+            "Rejected: "
+            + ", ".join(f"{k} {v:,}" for k, v in sorted(reasons.items(), key=lambda kv: -kv[1]))
+        )
     skipped = [r for r in results if r.status == "skipped"]
     if skipped:
         out.print(f"{len(skipped)} input(s) skipped: already ingested.")
@@ -123,22 +158,41 @@ def info(
     if as_json:
         out.file.write(json.dumps(s, default=output._jsonable, indent=2) + "\n")
         return
-    out.print(f"[bold]{s['positions']:,}[/] positions from [bold]{s['vessels']:,}[/] vessels; "
-              f"{s['statics']:,} static reports for {s['vessels_with_statics']:,} vessels.")
+    out.print(
+        f"[bold]{s['positions']:,}[/] positions from [bold]{s['vessels']:,}[/] vessels; "
+        f"{s['statics']:,} static reports for {s['vessels_with_statics']:,} vessels."
+    )
     if s["first"] is not None:
         out.print(f"Time span: {s['first']:%Y-%m-%d %H:%M:%S} to {s['last']:%Y-%m-%d %H:%M:%S} UTC")
         w, so, e, n = s["bbox"]
         out.print(f"Bounding box: lon {w:.4f} to {e:.4f}, lat {so:.4f} to {n:.4f}")
     t = Table(title="Per source")
-    for col in ("source", "files", "lines", "positions", "vessels", "statics", "rejects", "first", "last"):
+    for col in (
+        "source",
+        "files",
+        "lines",
+        "positions",
+        "vessels",
+        "statics",
+        "rejects",
+        "first",
+        "last",
+    ):
         t.add_column(col)
     by_src = {r["source"]: r for r in s["sources"]}
     for ing in s["ingests"]:
         p = by_src.get(ing["source"], {})
-        t.add_row(ing["source"], str(ing["files"]), f"{ing['lines']:,}", f"{p.get('positions', 0):,}",
-                  f"{p.get('vessels', 0):,}", f"{ing['statics_added']:,}", f"{ing['rejects']:,}",
-                  f"{p['first']:%Y-%m-%d %H:%M}" if p.get("first") else "",
-                  f"{p['last']:%Y-%m-%d %H:%M}" if p.get("last") else "")
+        t.add_row(
+            ing["source"],
+            str(ing["files"]),
+            f"{ing['lines']:,}",
+            f"{p.get('positions', 0):,}",
+            f"{p.get('vessels', 0):,}",
+            f"{ing['statics_added']:,}",
+            f"{ing['rejects']:,}",
+            f"{p['first']:%Y-%m-%d %H:%M}" if p.get("first") else "",
+            f"{p['last']:%Y-%m-%d %H:%M}" if p.get("last") else "",
+        )
     out.print(t)
     if s["rejects"]:
         r = Table(title="Rejected lines by reason (kept in the rejects table)")

@@ -25,15 +25,21 @@ EVENT_COLUMNS = schema.EVENTS.names
 class GeoLookup(Protocol):
     """Distances from many points at once (vectorized over NumPy arrays), in metres."""
 
-    def distance_to_port_m(self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    def distance_to_port_m(
+        self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.float64]:
         """Distance to the nearest port or anchorage."""
         ...
 
-    def distance_to_shore_m(self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    def distance_to_shore_m(
+        self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.float64]:
         """Distance to the nearest coastline (0 on land)."""
         ...
 
-    def on_land(self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+    def on_land(
+        self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.bool_]:
         """True where the point is on land."""
         ...
 

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import entry_points
 
+import pyarrow.compute as pc
+
 from stswatch import __version__
 from stswatch.clean import clean_positions, clean_statics
 from stswatch.errors import CorruptInputError, InputError, StswatchError, UsageError
-from stswatch.ingest.base import ReadOptions, Reader
+from stswatch.ingest.base import Reader, ReadOptions
 from stswatch.ingest.stream import Input, expand_inputs
 from stswatch.store import Store
 
@@ -32,7 +34,9 @@ def load_reader(name: str) -> Reader:
     for ep in entry_points(group="stswatch.ingest", name=name):
         reader: Reader = ep.load()
         return reader
-    raise UsageError(f"No reader for format {name!r} is installed (have: {', '.join(reader_names())}).")
+    raise UsageError(
+        f"No reader for format {name!r} is installed (have: {', '.join(reader_names())})."
+    )
 
 
 def sniff_format(inp: Input) -> str:
@@ -46,7 +50,9 @@ def sniff_format(inp: Input) -> str:
         head = stream.read(65536) or b""
     text = head.decode("latin-1")
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
-    if first.startswith("# Timestamp,Type of mobile") or first.startswith("Timestamp,Type of mobile"):
+    if first.startswith("# Timestamp,Type of mobile") or first.startswith(
+        "Timestamp,Type of mobile"
+    ):
         return "dma"
     if first.startswith("MMSI,BaseDateTime") or (",BaseDateTime," in first and "MMSI" in first):
         return "marinecadastre"
@@ -84,6 +90,7 @@ class FileResult:
     statics_read: int = 0
     statics_added: int = 0
     rejects: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
     error: str | None = None
 
 
@@ -108,8 +115,16 @@ def ingest_paths(
     for inp in expand_inputs(paths):
         try:
             results.append(
-                ingest_one(store, inp, fmt=fmt, source=source, assume_time=assume_time,
-                           column_map=column_map or {}, time_format=time_format, progress=progress)
+                ingest_one(
+                    store,
+                    inp,
+                    fmt=fmt,
+                    source=source,
+                    assume_time=assume_time,
+                    column_map=column_map or {},
+                    time_format=time_format,
+                    progress=progress,
+                )
             )
         except StswatchError as exc:
             results.append(FileResult(inp.display, fmt, "failed", error=str(exc)))
@@ -133,11 +148,23 @@ def ingest_one(
     batch_id = digest[:16]
     done = store.ingested(batch_id)
     if done is not None:
-        return FileResult(inp.display, kind, "skipped", batch_id,
-                          error=f"already ingested on {done['finished']:%Y-%m-%d %H:%M} UTC")
+        return FileResult(
+            inp.display,
+            kind,
+            "skipped",
+            batch_id,
+            error=f"already ingested on {done['finished']:%Y-%m-%d %H:%M} UTC",
+        )
     now = datetime.now(UTC)
-    opts = ReadOptions(file=inp.display, source=source or kind, batch_id=batch_id, now=now,
-                       assume_time=assume_time, column_map=column_map, time_format=time_format)
+    opts = ReadOptions(
+        file=inp.display,
+        source=source or kind,
+        batch_id=batch_id,
+        now=now,
+        assume_time=assume_time,
+        column_map=column_map,
+        time_format=time_format,
+    )
     res = FileResult(inp.display, kind, "complete", batch_id)
     stream = inp.open()
     try:
@@ -148,25 +175,44 @@ def ingest_one(
                 res.lines += chunk.lines
                 res.positions_read += chunk.positions.num_rows
                 res.statics_read += chunk.statics.num_rows
+                for kind_, n in chunk.skipped.items():
+                    res.skipped[kind_] = res.skipped.get(kind_, 0) + n
                 res.positions_added += store.add_positions(pos)
                 res.statics_added += store.add_statics(sta)
                 for rej in (chunk.rejects, pos_rej, sta_rej):
                     store.add_rejects(rej)
-                    for reason in rej.column("reason").to_pylist():
-                        res.rejects[reason] = res.rejects.get(reason, 0) + 1
+                    for item in pc.value_counts(rej.column("reason")).to_pylist():
+                        reason, n = item["values"], item["counts"]
+                        res.rejects[reason] = res.rejects.get(reason, 0) + n
                 if progress:
                     progress(inp.display, stream.raw_offset, size, res.lines)
             if stream.error is not None:
                 res.status = "partial"
-                res.error = str(CorruptInputError(inp.display, stream.error_offset or 0, stream.error))
-            store.add_ingest({
-                "batch_id": batch_id, "file": inp.display, "sha256": digest, "size_bytes": size,
-                "format": kind, "source": opts.source, "started": now, "finished": datetime.now(UTC),
-                "status": res.status, "error": res.error, "lines_read": res.lines,
-                "positions_read": res.positions_read, "positions_added": res.positions_added,
-                "statics_read": res.statics_read, "statics_added": res.statics_added,
-                "rejects": sum(res.rejects.values()), "stswatch_version": __version__,
-            })
+                res.error = str(
+                    CorruptInputError(inp.display, stream.error_offset or 0, stream.error)
+                )
+            store.add_ingest(
+                {
+                    "batch_id": batch_id,
+                    "file": inp.display,
+                    "sha256": digest,
+                    "size_bytes": size,
+                    "format": kind,
+                    "source": opts.source,
+                    "started": now,
+                    "finished": datetime.now(UTC),
+                    "status": res.status,
+                    "error": res.error,
+                    "lines_read": res.lines,
+                    "positions_read": res.positions_read,
+                    "positions_added": res.positions_added,
+                    "statics_read": res.statics_read,
+                    "statics_added": res.statics_added,
+                    "rejects": sum(res.rejects.values()),
+                    "skipped": sum(res.skipped.values()),
+                    "stswatch_version": __version__,
+                }
+            )
     finally:
         stream.close()
     return res

@@ -44,13 +44,20 @@ class Chunk:
     statics: pa.Table  # STATIC_CANDIDATES
     rejects: pa.Table  # schema.REJECTS
     lines: int  # input lines (or CSV rows) consumed by this chunk
+    # Well-formed messages deliberately not stored (not rejects), by kind, e.g.
+    # {"type_8": 12, "type_4": 40}: counted in the ingest record, never quarantined.
+    skipped: dict[str, int] = field(default_factory=dict)
 
 
 Reader = Callable[[io.RawIOBase, ReadOptions], Iterator[Chunk]]
 
 
 def rejects_table(
-    opts: ReadOptions, line_nos: list[int], reasons: list[str], details: list[str | None], raws: list[str]
+    opts: ReadOptions,
+    line_nos: list[int],
+    reasons: list[str],
+    details: list[str | None],
+    raws: list[str],
 ) -> pa.Table:
     """Build a rejects table for one input from parallel lists."""
     n = len(line_nos)

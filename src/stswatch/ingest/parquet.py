@@ -20,7 +20,9 @@ from stswatch.ingest.base import POSITION_CANDIDATES, STATIC_CANDIDATES, Chunk, 
 BATCH_ROWS = 1_000_000
 
 
-def _candidates(batch: pa.RecordBatch, target: pa.Schema, first_row: int, opts: ReadOptions) -> pa.Table:
+def _candidates(
+    batch: pa.RecordBatch, target: pa.Schema, first_row: int, opts: ReadOptions
+) -> pa.Table:
     n = batch.num_rows
     cols = {}
     for f in target:
@@ -60,7 +62,9 @@ def read(stream: io.RawIOBase, opts: ReadOptions) -> Iterator[Chunk]:
     for batch in pf.iter_batches(batch_size=BATCH_ROWS):
         if "source" not in batch.schema.names or opts.source != "parquet":
             batch = batch.drop_columns([c for c in ("source",) if c in batch.schema.names])
-            batch = batch.append_column("source", pa.array([opts.source] * batch.num_rows, pa.string()))
+            batch = batch.append_column(
+                "source", pa.array([opts.source] * batch.num_rows, pa.string())
+            )
         if kind == "positions":
             pos = _candidates(batch, POSITION_CANDIDATES, row, opts)
             sta = STATIC_CANDIDATES.empty_table()

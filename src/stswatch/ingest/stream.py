@@ -120,14 +120,18 @@ def expand_inputs(paths: list[str]) -> list[Input]:
     for spec in paths:
         p = Path(spec)
         if any(ch in spec for ch in "*?["):
-            matches = sorted(Path().glob(spec)) if not p.is_absolute() else sorted(
-                Path(p.anchor).glob(str(p.relative_to(p.anchor)))
+            matches = (
+                sorted(Path().glob(spec))
+                if not p.is_absolute()
+                else sorted(Path(p.anchor).glob(str(p.relative_to(p.anchor))))
             )
             if not matches:
                 raise InputError(f"No file matches {spec!r}. Hint: check the pattern and quote it.")
             found.extend(m for m in matches if m.is_file())
         elif p.is_dir():
-            found.extend(sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith(".")))
+            found.extend(
+                sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith("."))
+            )
         elif p.exists():
             found.append(p)
         else:
@@ -147,7 +151,9 @@ def expand_inputs(paths: list[str]) -> list[Input]:
     return inputs
 
 
-def iter_line_blocks(stream: io.RawIOBase, block_bytes: int = BLOCK_BYTES) -> Iterator[tuple[int, bytes]]:
+def iter_line_blocks(
+    stream: io.RawIOBase, block_bytes: int = BLOCK_BYTES
+) -> Iterator[tuple[int, bytes]]:
     """Yield (number of the first line in the block, block) with blocks ending on a newline.
 
     Line numbers are 1-based. A final line without a newline is yielded as its own block end.
