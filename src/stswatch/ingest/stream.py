@@ -94,7 +94,7 @@ class Input:
         name = self.path.name.lower()
         inner: BinaryIO
         try:
-            if self.member is not None or name.endswith(".zip"):
+            if self.member is not None or name.endswith(".zip"):  # noqa: SIM115
                 zf = zipfile.ZipFile(raw)
                 inner = zf.open(self.member or zf.namelist()[0])  # type: ignore[assignment]
             elif name.endswith(".gz"):
@@ -102,7 +102,7 @@ class Input:
             elif name.endswith(".bz2"):
                 inner = bz2.BZ2File(raw)  # type: ignore[assignment]
             elif name.endswith(".xz"):
-                inner = lzma.LZMAFile(raw)  # type: ignore[assignment]
+                inner = lzma.LZMAFile(raw)  # type: ignore[assignment]  # noqa: SIM115
             else:
                 inner = raw
         except _DECOMPRESS_ERRORS as exc:
