@@ -13,12 +13,15 @@ Rules shared by every input format, applied column-wise:
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import polars as pl
 import pyarrow as pa
 
 from stswatch import schema
-from stswatch.ingest.base import ReadOptions
+
+if TYPE_CHECKING:  # ingest imports this module; avoid the cycle at run time
+    from stswatch.ingest.base import ReadOptions
 
 MIN_MMSI = 100_000_000
 MAX_MMSI = 999_999_999
@@ -58,23 +61,25 @@ def _mmsi_and_time_reason(opts: ReadOptions) -> pl.Expr:
     )
 
 
-def _detail_for(reason: pl.Expr) -> pl.Expr:
-    return (
+def _detail_for(reason: pl.Expr, with_position: bool = True) -> pl.Expr:
+    expr = (
         pl.when(reason == "invalid_mmsi")
         .then(pl.format("mmsi={}", pl.col("mmsi")))
         .when(reason == "future_time")
         .then(pl.format("ts={}", pl.col("ts")))
-        .when(reason.is_in(["position_out_of_range", "position_unavailable"]))
-        .then(pl.format("lon={} lat={}", pl.col("lon"), pl.col("lat")))
     )
+    if with_position:
+        expr = expr.when(reason.is_in(["position_out_of_range", "position_unavailable"])).then(
+            pl.format("lon={} lat={}", pl.col("lon"), pl.col("lat"))
+        )
+    return expr
 
 
 def clean_positions(candidates: pa.Table, opts: ReadOptions) -> tuple[pa.Table, pa.Table]:
     """Split position candidates into (rows to store, rejects)."""
     if candidates.num_rows == 0:
         return schema.POSITIONS.empty_table(), schema.REJECTS.empty_table()
-    df = pl.from_arrow(candidates)
-    assert isinstance(df, pl.DataFrame)
+    df = pl.DataFrame(candidates)
     lon, lat = pl.col("lon"), pl.col("lat")
     reason = (
         pl.when(_mmsi_and_time_reason(opts).is_not_null())
@@ -115,10 +120,9 @@ def clean_statics(candidates: pa.Table, opts: ReadOptions) -> tuple[pa.Table, pa
     """Split static/voyage candidates into (rows to store, rejects)."""
     if candidates.num_rows == 0:
         return schema.STATICS.empty_table(), schema.REJECTS.empty_table()
-    df = pl.from_arrow(candidates)
-    assert isinstance(df, pl.DataFrame)
+    df = pl.DataFrame(candidates)
     reason = _mmsi_and_time_reason(opts)
-    good, bad = _split(df, reason, _detail_for(reason), opts)
+    good, bad = _split(df, reason, _detail_for(reason, with_position=False), opts)
     text = ["name", "callsign", "destination"]
     good = (
         good.with_columns(

@@ -124,18 +124,40 @@ EVENT_FIELDS = [
     Field("evidence", pa.string(), "JSON object with the numbers behind the event", False),
 ]
 
+RUN_FIELDS = [
+    Field("run_id", pa.string(), "Id of a detection run", False),
+    Field("started", TS, "When the run began (wall clock)", False),
+    Field("finished", TS, "When the run committed (wall clock)", False),
+    Field("stswatch_version", pa.string(), "Version of stswatch", False),
+    Field("params", pa.string(), "JSON of every detector's parameters in force", False),
+    Field("config_source", pa.string(), "Config file used, or 'defaults'", False),
+    Field("since", TS, "Start of the time window, if any"),
+    Field("until", TS, "End of the time window, if any"),
+    Field("bbox", pa.string(), "W,S,E,N of the area, if any"),
+    Field("positions", pa.int64(), "Positions read", False),
+    Field("events", pa.int64(), "Events stored", False),
+    Field("batches", pa.string(), "JSON list of the ingest batches the positions came from", False),
+]
+
+STORED_EVENT_FIELDS = EVENT_FIELDS + [
+    Field("run_id", pa.string(), "Detection run that produced the event (see runs)", False),
+]
+
 POSITIONS = _schema(POSITION_FIELDS)
 STATICS = _schema(STATIC_FIELDS)
 REJECTS = _schema(REJECT_FIELDS)
 INGESTS = _schema(INGEST_FIELDS)
 EVENTS = _schema(EVENT_FIELDS)
+STORED_EVENTS = _schema(STORED_EVENT_FIELDS)
+RUNS = _schema(RUN_FIELDS)
 
 TABLES: dict[str, list[Field]] = {
     "positions": POSITION_FIELDS,
     "statics": STATIC_FIELDS,
     "rejects": REJECT_FIELDS,
     "ingests": INGEST_FIELDS,
-    "events": EVENT_FIELDS,
+    "events": STORED_EVENT_FIELDS,
+    "runs": RUN_FIELDS,
 }
 
 # Why a line or report is rejected. Every reject carries exactly one of these.

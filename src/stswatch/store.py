@@ -143,7 +143,7 @@ class Store:
     # --- queries ----------------------------------------------------------------------
 
     def query(self, sql: str, params: list[Any] | None = None) -> pa.Table:
-        return self.con.execute(sql, params or []).fetch_arrow_table()
+        return self.con.execute(sql, params or []).to_arrow_table()
 
     def summary(self) -> dict[str, Any]:
         """Counts, time span, bounding box, vessels and rejects, overall and per source."""
