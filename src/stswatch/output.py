@@ -7,6 +7,7 @@ import io
 import json
 import math
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
@@ -23,7 +24,15 @@ def _jsonable(v: Any) -> Any:
         return v.isoformat()
     if isinstance(v, float) and math.isnan(v):
         return None
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
     return v
+
+
+def json_default(v: Any) -> Any:
+    """``json.dumps(default=...)`` for dates, decimals and anything else printable."""
+    out = _jsonable(v)
+    return str(v) if out is v else out
 
 
 def records(tbl: pa.Table) -> list[dict[str, Any]]:

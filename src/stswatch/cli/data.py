@@ -156,7 +156,7 @@ def info(
     with Store(db_path(db), read_only=True) as store:
         s = store.summary()
     if as_json:
-        out.file.write(json.dumps(s, default=output._jsonable, indent=2) + "\n")
+        out.file.write(json.dumps(s, default=output.json_default, indent=2) + "\n")
         return
     out.print(
         f"[bold]{s['positions']:,}[/] positions from [bold]{s['vessels']:,}[/] vessels; "

@@ -1,0 +1,159 @@
+"""Commands over events: detect, events, settings."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Annotated, Any
+
+import pyarrow as pa
+import typer
+from rich.table import Table
+
+from stswatch import output
+from stswatch.cli import app, err, out
+from stswatch.cli.options import DbOption, db_path, parse_time
+from stswatch.config import load, settings_table
+from stswatch.detect.runner import Window, default_params, detect_store, events_table
+from stswatch.errors import UsageError
+from stswatch.store import Store
+
+EVENT_FORMATS = ("table", "csv", "json", "geojson")
+
+
+def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
+    if value is None:
+        return None
+    try:
+        w, s, e, n = (float(v) for v in value.split(","))
+    except ValueError as exc:
+        raise UsageError(
+            f"--bbox {value!r} is not W,S,E,N. Hint: --bbox 119,24,127,41 (degrees)."
+        ) from exc
+    if not (-180 <= w <= 180 and -180 <= e <= 180 and -90 <= s < n <= 90):
+        raise UsageError(f"--bbox {value!r} is out of range: lon -180..180, lat -90..90, S < N.")
+    return (w, s, e, n)
+
+
+@app.command()
+def detect(
+    db: DbOption = None,
+    since: Annotated[str | None, typer.Option(help="Start of the window (UTC, ISO 8601).")] = None,
+    until: Annotated[str | None, typer.Option(help="End of the window (UTC, ISO 8601).")] = None,
+    bbox: Annotated[str | None, typer.Option(help="Area W,S,E,N in degrees.")] = None,
+    config: Annotated[str | None, typer.Option(help="TOML file with detector settings.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Find encounters, loitering, gaps, spoofing, identity changes and port visits.
+
+    Re-running over the same window replaces that window's events; it never duplicates them.
+    """
+    from stswatch.geo import default_geo
+
+    cfg = load(config, default_params())
+    window = Window(parse_time(since, "--since"), parse_time(until, "--until"), parse_bbox(bbox))
+    started = time.perf_counter()
+    with Store(db_path(db)) as store:
+        with err.status("Loading reference geography...", spinner="dots") if not quiet else _null():
+            geo = default_geo()
+
+        def step(name: str) -> None:
+            if not quiet:
+                err.print(f"  running {name}...", highlight=False)
+
+        result = detect_store(store, cfg, window, geo=geo, progress=step)
+    if quiet:
+        return
+    counts = (
+        result.events.group_by("type").len().sort("type").rows() if result.events.height else []
+    )
+    elapsed = time.perf_counter() - started
+    out.print(
+        f"{result.positions:,} positions in {elapsed:.1f} s: {result.events.height:,} events "
+        f"(run {result.run_id})"
+        + ("; " + ", ".join(f"{t} {n:,}" for t, n in counts) if counts else "")
+    )
+
+
+class _null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def event_records(tbl: pa.Table) -> list[dict[str, Any]]:
+    """Events as JSON-ready dicts with the evidence parsed into an object."""
+    rows = output.records(tbl)
+    for r in rows:
+        r["evidence"] = json.loads(r["evidence"]) if r.get("evidence") else {}
+    return rows
+
+
+def events_geojson(tbl: pa.Table) -> dict[str, Any]:
+    feats = []
+    for r in event_records(tbl):
+        props = {k: v for k, v in r.items() if k not in ("lon", "lat")}
+        geom = None if r["lon"] is None else {"type": "Point", "coordinates": [r["lon"], r["lat"]]}
+        feats.append({"type": "Feature", "geometry": geom, "properties": props})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+@app.command()
+def events(
+    db: DbOption = None,
+    type_: Annotated[str | None, typer.Option("--type", help="Only this event type.")] = None,
+    mmsi: Annotated[int | None, typer.Option(help="Only events involving this MMSI.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table|csv|json|geojson")] = "table",
+    limit: Annotated[int, typer.Option(help="At most this many (0: all).")] = 0,
+) -> None:
+    """List stored events, oldest first."""
+    if fmt not in EVENT_FORMATS:
+        raise UsageError(f"--format {fmt!r} is not one of {', '.join(EVENT_FORMATS)}.")
+    conds, params = ["TRUE"], []
+    if type_:
+        conds.append('"type" = ?')
+        params.append(type_)
+    if mmsi is not None:
+        conds.append("(mmsi = ? OR other_mmsi = ?)")
+        params += [mmsi, mmsi]
+    with Store(db_path(db), read_only=True) as store:
+        tbl = events_table(store, " AND ".join(conds), params)
+    if limit:
+        tbl = tbl.slice(0, limit)
+    if fmt == "json":
+        out.file.write(json.dumps(event_records(tbl), indent=2) + "\n")
+    elif fmt == "geojson":
+        out.file.write(json.dumps(events_geojson(tbl)) + "\n")
+    elif fmt == "csv":
+        out.file.write(output.to_csv(tbl))
+    else:
+        view = tbl.select(
+            [
+                "event_id",
+                "type",
+                "subtype",
+                "mmsi",
+                "other_mmsi",
+                "start",
+                "duration_h",
+                "lon",
+                "lat",
+            ]
+        )
+        out.print(output.rich_table(view, title=f"{tbl.num_rows:,} events"))
+
+
+@app.command()
+def settings(
+    config: Annotated[str | None, typer.Option(help="TOML file with detector settings.")] = None,
+) -> None:
+    """Every detector setting with its value in force and what it means."""
+    cfg = load(config, default_params())
+    t = Table(title=f"Settings ({cfg.source})")
+    for col in ("section", "setting", "value", "help"):
+        t.add_column(col, overflow="fold")
+    for row in settings_table(cfg.detectors):
+        t.add_row(row["section"], row["setting"], str(row["default"]), row["help"])
+    out.print(t)
