@@ -42,4 +42,7 @@ def test_mistakes_are_named(tmp_path, text, match):
 
 def test_settings_table_lists_every_field():
     rows = settings_table({"encounter": P()})
-    assert [(r["setting"], r["default"]) for r in rows] == [("max_distance_m", 500.0), ("min_duration_h", 2.0)]
+    assert [(r["setting"], r["default"]) for r in rows] == [
+        ("max_distance_m", 500.0),
+        ("min_duration_h", 2.0),
+    ]

@@ -193,7 +193,8 @@ _DUCK_TYPES = {
 def ddl(table: str) -> str:
     """CREATE TABLE statement for one of ``TABLES``."""
     cols = ",\n  ".join(
-        f"\"{f.name}\" {_DUCK_TYPES[f.type]}{'' if f.nullable else ' NOT NULL'}" for f in TABLES[table]
+        f'"{f.name}" {_DUCK_TYPES[f.type]}{"" if f.nullable else " NOT NULL"}'
+        for f in TABLES[table]
     )
     return f"CREATE TABLE IF NOT EXISTS {table} (\n  {cols}\n)"
 

@@ -111,7 +111,8 @@ def events(
     """List stored events, oldest first."""
     if fmt not in EVENT_FORMATS:
         raise UsageError(f"--format {fmt!r} is not one of {', '.join(EVENT_FORMATS)}.")
-    conds, params = ["TRUE"], []
+    conds: list[str] = ["TRUE"]
+    params: list[Any] = []
     if type_:
         conds.append('"type" = ?')
         params.append(type_)

@@ -90,7 +90,8 @@ class Window:
     bbox: tuple[float, float, float, float] | None = None  # W, S, E, N
 
     def where(self, ts: str = "ts", lon: str = "lon", lat: str = "lat") -> tuple[str, list[Any]]:
-        conds, params = ["TRUE"], []
+        conds: list[str] = ["TRUE"]
+        params: list[Any] = []
         if self.since is not None:
             conds.append(f"{ts} >= ?")
             params.append(self.since)
