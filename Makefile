@@ -28,7 +28,11 @@ typecheck: $(STAMP)
 test: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest -n 2 -q
 
-bench: $(STAMP)
+$(VENV)/.bench: $(STAMP) requirements-bench.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-bench.lock
+	touch $(VENV)/.bench
+
+bench: $(VENV)/.bench
 	$(BIN)/python bench/run.py --out docs/benchmarks.md
 
 clean:
