@@ -65,6 +65,13 @@ def event_ids(df: pl.DataFrame) -> pl.Series:
         ],
         separator="|",
     )
+    # Events that share all of these still get distinct ids: the n-th repeat adds "|n".
+    nth = pl.int_range(pl.len()).over(key)
+    key = (
+        pl.when(nth == 0)
+        .then(key)
+        .otherwise(pl.concat_str([key, nth.cast(pl.Utf8)], separator="|"))
+    )
     keys = df.select(key.alias("k"))["k"]
     return keys.map_elements(
         lambda k: hashlib.blake2b(k.encode(), digest_size=8).hexdigest(), return_dtype=pl.Utf8

@@ -50,7 +50,10 @@ class SafeStream(io.RawIOBase):
         if self.error is not None:
             return 0
         try:
-            data = self._inner.read(len(buffer))
+            # read1 returns what one decompression step yields, so the bytes decoded before
+            # the damage are handed over instead of being lost with the exception.
+            read1 = getattr(self._inner, "read1", None)
+            data = read1(len(buffer)) if read1 is not None else self._inner.read(len(buffer))
         except _DECOMPRESS_ERRORS as exc:
             self.error = f"{type(exc).__name__}: {exc}"
             self.error_offset = self.raw_offset
