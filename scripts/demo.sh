@@ -18,7 +18,7 @@ st ingest --db "$DB" --source gfw-tracks "$S/416000000.json" "$S/263576000.json"
 
 say "2. Ingest the same files again: nothing is added twice"
 st ingest --db "$DB" --quiet --source noaa-marinecadastre "$S/AIS_2022_01_03_first99999.csv.gz"
-st info --db "$DB" --json | .venv/bin/python -c 'import json,sys; print(f"still {json.load(sys.stdin)[\"positions\"]:,} positions")'
+st info --db "$DB" --json | .venv/bin/python -c 'import json, sys; n = json.load(sys.stdin)["positions"]; print(f"still {n:,} positions")'
 
 say "3. What is in the store"
 st info --db "$DB"

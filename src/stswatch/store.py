@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import polars as pl
 import pyarrow as pa
 
 from stswatch import schema
@@ -35,27 +36,26 @@ def default_db_path() -> str:
     return os.environ.get("STSWATCH_DB") or DEFAULT_DB
 
 
-def _same(cols: list[str], left: str, right: str) -> str:
-    conds = [f"{left}.{c} IS NOT DISTINCT FROM {right}.{c}" for c in cols]
-    conds.append(f"date_trunc('second', {left}.ts) = date_trunc('second', {right}.ts)")
-    return " AND ".join(conds)
+NULL_KEY = -999  # stands for NULL in key comparisons, so the anti-join is a plain hash join
 
 
 def _dedup_insert_sql(table: str, key: list[str]) -> str:
-    """Insert rows of the registered view ``incoming`` that the table does not hold yet."""
-    partition = ", ".join(key + ["date_trunc('second', ts)"])
+    """Insert rows of the registered view ``incoming`` (already unique within itself, with a
+    ``_sec`` column) that the table does not hold yet."""
+    same = " AND ".join(
+        f"coalesce(c.{k}, {NULL_KEY}) = coalesce(t.{k}, {NULL_KEY})"
+        if k not in ("name", "callsign", "destination", "eta")
+        else f"coalesce(c.{k}, '') = coalesce(t.{k}, '')"
+        for k in key
+        if k != "mmsi"
+    )
     return f"""
         INSERT INTO {table}
-        SELECT * EXCLUDE (_rn) FROM (
-            SELECT *, row_number() OVER (PARTITION BY {partition} ORDER BY ts) AS _rn FROM incoming
-        ) c
-        WHERE _rn = 1 AND NOT EXISTS (
-            SELECT 1 FROM {table} t
-            WHERE t.mmsi = c.mmsi
-              AND t.ts BETWEEN (SELECT min(ts) FROM incoming) - INTERVAL 1 SECOND
-                           AND (SELECT max(ts) FROM incoming) + INTERVAL 1 SECOND
-              AND {_same(key, "t", "c")}
-        )
+        SELECT c.* EXCLUDE (_sec) FROM incoming c ANTI JOIN (
+            SELECT *, date_trunc('second', ts) AS _sec FROM {table}
+            WHERE ts BETWEEN (SELECT min(ts) FROM incoming) - INTERVAL 1 SECOND
+                         AND (SELECT max(ts) FROM incoming) + INTERVAL 1 SECOND
+        ) t ON c.mmsi = t.mmsi AND c._sec = t._sec AND {same}
     """
 
 
@@ -116,7 +116,12 @@ class Store:
         if rows.num_rows == 0:
             return 0
         before = self._count(table)
-        self.con.register("incoming", rows.cast(sch))
+        unique = (
+            pl.DataFrame(rows.cast(sch))
+            .with_columns(pl.col("ts").dt.truncate("1s").alias("_sec"))
+            .unique([*key, "_sec"], keep="first", maintain_order=True)
+        )
+        self.con.register("incoming", unique.to_arrow())
         try:
             self.con.execute(_dedup_insert_sql(table, key))
         finally:
