@@ -1,0 +1,267 @@
+"""Port visits: arrivals and departures, DPRK port calls flagged.
+
+Ports are the real World Port Index entries in ../shared (gfw-anchorages/WPI_ports.csv),
+found by haversine distance: Nampo and Kyomipo (DPRK, 19 km apart) and Shanghai.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from stswatch.detect import port_visit
+from stswatch.detect.base import DetectContext
+from stswatch.errors import UsageError
+from stswatch.units import haversine_m
+
+T0 = datetime(2024, 3, 1, tzinfo=UTC)
+A, B = 412000001, 412000002
+NAMPO = (125.4, 38.716667)  # WPI: PRK, NAMPO
+KYOMIPO = (125.616667, 38.733333)  # WPI: PRK, KYOMIP'O
+SHANGHAI = (121.5, 31.216667)  # WPI: CHN, SHANGHAI
+M_PER_DEG_LAT = 111_195.0
+
+
+class PortGeo:
+    """PortLookup over the World Port Index: the nearest port by haversine distance."""
+
+    def __init__(self, shared: Path) -> None:
+        self.ports = pl.read_csv(shared / "gfw-anchorages" / "WPI_ports.csv")
+        self.lon = self.ports["longitude"].to_numpy()
+        self.lat = self.ports["latitude"].to_numpy()
+
+    def _dist(
+        self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.float64]:
+        return haversine_m(lon[:, None], lat[:, None], self.lon[None, :], self.lat[None, :])
+
+    def nearest_port(
+        self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
+    ) -> pl.DataFrame:
+        d = self._dist(lon, lat)
+        k = d.argmin(axis=1)
+        p = self.ports[k]
+        return pl.DataFrame(
+            {
+                "dist_m": d[np.arange(len(k)), k],
+                "port_id": (p["iso3"] + ":" + p["label"]).to_list(),
+                "name": p["label"].to_list(),
+                "country": p["iso3"].to_list(),
+                "kind": ["port"] * len(k),
+                "is_dprk": (p["iso3"] == "PRK").to_list(),
+            }
+        )
+
+    def distance_to_port_m(
+        self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.float64]:
+        return self._dist(lon, lat).min(axis=1)
+
+    def distance_to_shore_m(
+        self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.float64]:
+        raise AssertionError("port visits do not ask about the shore")
+
+    def on_land(
+        self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.bool_]:
+        raise AssertionError("port visits do not ask about land")
+
+
+@pytest.fixture(scope="module")
+def geo(shared: Path) -> PortGeo:
+    return PortGeo(shared)
+
+
+def hm(hhmm: str) -> datetime:
+    """'HH:MM' on 2024-03-01, '+1 HH:MM' on the day after."""
+    day = 1 if hhmm.startswith("+1 ") else 0
+    h, m = hhmm.removeprefix("+1 ").split(":")
+    return T0 + timedelta(days=day, hours=int(h), minutes=int(m))
+
+
+def west(p: tuple[float, float], metres: float) -> tuple[float, float]:
+    return p[0] - metres / (M_PER_DEG_LAT * np.cos(np.radians(p[1]))), p[1]
+
+
+def leg(
+    mmsi: int,
+    start: str,
+    end: str,
+    frm: tuple[float, float],
+    to: tuple[float, float],
+    sog: float | None,
+    every_min: float = 10.0,
+) -> pl.DataFrame:
+    """Reports at even intervals of at most ``every_min`` minutes from ``start`` to ``end``
+    inclusive, in a straight line from ``frm`` to ``to`` (lon, lat), reporting ``sog``."""
+    t0, t1 = hm(start), hm(end)
+    span = (t1 - t0).total_seconds() / 60.0
+    n = int(np.ceil(span / every_min - 1e-9)) + 1
+    f = np.linspace(0.0, 1.0, n) if n > 1 else np.zeros(1)
+    return pl.DataFrame(
+        {
+            "mmsi": [mmsi] * n,
+            "ts": [t0 + timedelta(minutes=span * x) for x in f],
+            "lon": frm[0] + f * (to[0] - frm[0]),
+            "lat": frm[1] + f * (to[1] - frm[1]),
+            "sog": [sog] * n,
+        },
+        schema_overrides={"ts": pl.Datetime("us", "UTC"), "sog": pl.Float32},
+    )
+
+
+def positions(*legs: pl.DataFrame) -> pl.DataFrame:
+    return pl.concat(legs).sort("mmsi", "ts")
+
+
+def evidence(ev: pl.DataFrame, k: int = 0) -> dict[str, Any]:
+    return json.loads(ev["evidence"][k])
+
+
+def call_at(port: tuple[float, float], mmsi: int = A) -> list[pl.DataFrame]:
+    """Steams in from 30 km west at 10 kn, anchors 1.5 km west of the port point, leaves."""
+    anchorage = west(port, 1_500)
+    return [
+        # 00:00 30 km out; crosses 3 km (arrival) at about 01:27
+        leg(mmsi, "00:00", "01:35", west(port, 30_000), anchorage, 10.0, every_min=5.0),
+        # at anchor from 01:40 until 20:00
+        leg(mmsi, "01:40", "20:00", anchorage, anchorage, 0.0, every_min=20.0),
+        # leaves west at 10 kn; passes 4 km (departure) at about 20:15
+        leg(mmsi, "20:05", "21:40", anchorage, west(port, 30_000), 10.0, every_min=5.0),
+    ]
+
+
+def test_tanker_calls_at_nampo(geo: PortGeo) -> None:
+    ev = port_visit.detect(positions(*call_at(NAMPO)), port_visit.Params(), DetectContext(geo=geo))
+    assert ev.select("type", "subtype", "mmsi").rows() == [("port_visit", "dprk", A)]
+    inbound, _, outbound = call_at(NAMPO)
+    d_in = haversine_m(inbound["lon"], inbound["lat"], *NAMPO)
+    d_out = haversine_m(outbound["lon"], outbound["lat"], *NAMPO)
+    # arrival: the first report within 3 km; departure: the last within 4 km
+    assert ev["start"][0] == inbound["ts"].filter(pl.Series(d_in <= 3_000)).min()
+    assert ev["end"][0] == outbound["ts"].filter(pl.Series(d_out <= 4_000)).max()
+    e = evidence(ev)
+    assert (e["port_name"], e["country"], e["is_dprk"]) == ("NAMPO", "PRK", True)
+    assert e["closest_approach_m"] == pytest.approx(1_500, abs=1)
+    assert (e["open_start"], e["open_end"]) == (False, False)
+    assert e["min_speed_kn"] == 0.0
+
+
+def test_a_call_at_shanghai_is_an_ordinary_port_visit(geo: PortGeo) -> None:
+    ev = port_visit.detect(
+        positions(*call_at(SHANGHAI)), port_visit.Params(), DetectContext(geo=geo)
+    )
+    assert ev["subtype"].to_list() == ["port"]
+    assert evidence(ev)["country"] == "CHN" and evidence(ev)["is_dprk"] is False
+
+
+def test_passing_a_port_at_speed_is_not_a_visit(geo: PortGeo) -> None:
+    # sails north at 12 kn, 2 km west of Nampo's port point, never stopping
+    track = leg(
+        A, "00:00", "02:00", (west(NAMPO, 2_000)[0], 38.5), (west(NAMPO, 2_000)[0], 38.9), 12.0, 2.0
+    )
+    assert port_visit.detect(track, port_visit.Params(), DetectContext(geo=geo)).height == 0
+
+
+def test_hovering_at_the_edge_is_one_visit(geo: PortGeo) -> None:
+    # at anchor 3.5 km out, the GPS swinging between 2.9 km and 3.8 km from the port point
+    pts = [west(NAMPO, 2_900 if k % 3 == 0 else 3_800) for k in range(60)]
+    track = pl.DataFrame(
+        {
+            "mmsi": A,
+            "ts": [hm("00:00") + timedelta(minutes=20 * k) for k in range(60)],
+            "lon": [p[0] for p in pts],
+            "lat": [p[1] for p in pts],
+            "sog": 0.1,
+        },
+        schema_overrides={"ts": pl.Datetime("us", "UTC"), "sog": pl.Float32},
+    )
+    ev = port_visit.detect(track, port_visit.Params(), DetectContext(geo=geo))
+    assert ev.select("start", "end").rows() == [
+        (hm("00:00"), hm("00:00") + timedelta(minutes=20 * 59))
+    ]
+    # the whole stay counts, starting on the first report inside 3 km
+    assert (evidence(ev)["n_reports"], evidence(ev)["open_start"], evidence(ev)["open_end"]) == (
+        60,
+        True,
+        True,
+    )
+
+
+def test_silence_in_port_counts_as_a_stop(geo: PortGeo) -> None:
+    anchorage = west(NAMPO, 1_000)
+    track = positions(
+        leg(A, "00:00", "01:00", west(NAMPO, 10_000), anchorage, 5.0, 5.0),
+        # AIS off in port from 01:00 to 07:00; the last and first reports still say 5 kn
+        leg(A, "07:00", "08:00", anchorage, west(NAMPO, 10_000), 5.0, 5.0),
+    )
+    ev = port_visit.detect(track, port_visit.Params(), DetectContext(geo=geo))
+    assert ev.height == 1 and evidence(ev)["longest_silence_h"] == 6.0
+    # with only a 2-hour silence it is a slow pass, not a visit
+    short = positions(
+        leg(A, "00:00", "01:00", west(NAMPO, 10_000), anchorage, 5.0, 5.0),
+        leg(A, "03:00", "04:00", anchorage, west(NAMPO, 10_000), 5.0, 5.0),
+    )
+    assert port_visit.detect(short, port_visit.Params(), DetectContext(geo=geo)).height == 0
+
+
+def test_two_ports_in_a_row_are_two_visits(geo: PortGeo) -> None:
+    at_nampo, at_kyomipo = west(NAMPO, 1_000), (KYOMIPO[0], KYOMIPO[1] - 0.005)
+    track = positions(
+        leg(A, "00:00", "05:00", at_nampo, at_nampo, 0.0),
+        leg(A, "05:10", "06:50", at_nampo, at_kyomipo, 7.0),
+        # across midnight at Kyomipo
+        leg(A, "07:00", "+1 03:00", at_kyomipo, at_kyomipo, 0.0),
+    )
+    ev = port_visit.detect(track, port_visit.Params(), DetectContext(geo=geo))
+    assert [evidence(ev, k)["port_name"] for k in range(ev.height)] == ["NAMPO", "KYOMIP'O"]
+    assert ev["end"][1] == hm("+1 03:00")
+
+
+def test_segments_are_separate_tracks(geo: PortGeo) -> None:
+    pos = positions(*call_at(NAMPO)).with_columns(
+        seg_id=pl.when(pl.col("ts") < hm("10:00")).then(pl.lit("A-0")).otherwise(pl.lit("A-1"))
+    )
+    ev = port_visit.detect(pos, port_visit.Params(), DetectContext(geo=geo))
+    assert [(evidence(ev, k)["open_start"], evidence(ev, k)["open_end"]) for k in range(2)] == [
+        (False, True),
+        (True, False),
+    ]
+
+
+def test_needs_a_port_lookup() -> None:
+    with pytest.raises(UsageError, match="PortLookup"):
+        port_visit.detect(positions(*call_at(NAMPO)), port_visit.Params(), DetectContext())
+    with pytest.raises(UsageError, match="exit must be the larger"):
+        port_visit.detect(
+            positions(*call_at(NAMPO)),
+            port_visit.Params(exit_distance_m=1_000),
+            DetectContext(geo=None),
+        )
+
+
+FAST = settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@FAST
+@given(seed=st.integers(0, 2**32 - 1), n_drop=st.integers(0, 40))
+def test_row_order_changes_nothing(geo: PortGeo, seed: int, n_drop: int) -> None:
+    pos = positions(*call_at(NAMPO), *call_at(SHANGHAI, B))
+    pos = pos.sample(n=pos.height - n_drop, seed=seed).sort("mmsi", "ts")
+    shuffled = pos.sample(fraction=1.0, shuffle=True, seed=seed)
+    ctx = DetectContext(geo=geo)
+    assert port_visit.detect(shuffled, port_visit.Params(), ctx).equals(
+        port_visit.detect(pos, port_visit.Params(), ctx)
+    )
