@@ -215,7 +215,18 @@ def test_two_reports_on_land_or_reports_in_port_are_not_on_land(geo: NaturalEart
     rotterdam = [(10 * i, 4.30, 51.90) for i in range(5)]
     assert geo.on_land(np.array([4.30]), np.array([51.90]))[0]
     assert run(track(244000001, rotterdam), geo=geo).height == 0
-    assert subtypes(run(track(244000001, rotterdam), geo=geo, port_buffer_m=0)) == ["on_land"]
+    only_land = run(track(244000001, rotterdam), geo=geo, port_buffer_m=0)
+    assert only_land.height == 0  # never seen at sea: inland water the land mask calls land
+    flagged = run(track(244000001, rotterdam), geo=geo, port_buffer_m=0, min_sea_reports=0)
+    assert subtypes(flagged) == ["on_land"]
+
+
+def test_a_vessel_seen_at_sea_then_on_land_is_flagged(geo: NaturalEarthGeo):
+    # steaming in the Tasman Sea, then five reports deep inside Australia (spoofed).
+    rows = steaming(0, 4, 154.0, -30.0) + [(60 + 10 * i, 146.0, -30.0) for i in range(5)]
+    events = run(track(503000001, rows), geo=geo, min_jump_m=1e12)
+    assert subtypes(events) == ["on_land"]
+    assert events["start"][0] == T0 + timedelta(minutes=60)
 
 
 def test_without_geography_on_land_is_skipped():

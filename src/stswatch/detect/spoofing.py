@@ -12,7 +12,8 @@ spoofer, share the MMSI; one event per newcomer segment, from its first report t
 its last overlap, with every concurrent segment in evidence (jumps between them are counted
 there, not repeated as ``impossible_speed``). ``on_land``: at least ``min_land_reports``
 consecutive reports of one segment on land (``ctx.geo.on_land``; skipped without ``geo``),
-not counting reports within ``port_buffer_m`` of a port. ``invalid_mmsi``: the MMSI is not
+not counting reports within ``port_buffer_m`` of a port, for a vessel also seen at sea
+(``min_sea_reports``: a track entirely on inland water is not flagged). ``invalid_mmsi``: the MMSI is not
 one an administration would assign (rules in ``mmsi_problem``); the event spans its reports.
 
 Satellite AIS noise is not called spoofing: jumps involving a segment of fewer than
@@ -66,6 +67,13 @@ class Params:
     # Our choice: one report on land is usually a coastline-resolution or GPS glitch.
     min_land_reports: int = field(
         default=3, metadata={"help": "Consecutive on-land reports for an on_land event"}
+    )
+    # Our choice: a vessel whose every report is "on land" is on a river, canal or lake that
+    # the 1-km land mask counts as land (IJsselmeer, Rhine, Great Lakes), not a spoofer; a
+    # seagoing vessel that is also seen at sea is the case worth an analyst's time.
+    min_sea_reports: int = field(
+        default=3,
+        metadata={"help": "At-sea reports the vessel needs for its land reports to count"},
     )
     # Our choice: harbour basins and river mouths fall inside coarse land polygons.
     port_buffer_m: float = field(
@@ -499,6 +507,10 @@ def _on_land(df: pl.DataFrame, params: Params, ctx: DetectContext) -> pl.DataFra
     if not land.any():
         return pl.DataFrame()
     d = df.select("mmsi", "seg_id", "ts", "lon", "lat").with_columns(pl.Series("_land", land))
+    at_sea = (~pl.col("_land")).sum().over("mmsi")
+    d = d.filter(at_sea >= params.min_sea_reports)
+    if d.height == 0:
+        return pl.DataFrame()
     d = d.with_columns(
         (pl.col("_land") != pl.col("_land").shift(1).over("seg_id"))
         .fill_null(True)
