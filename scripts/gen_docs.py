@@ -14,6 +14,9 @@ INTRO = {
     "ingests": "One row per input file ingested (the batch); re-ingesting a file is a no-op.",
     "events": "Detected events; `evidence` holds the numbers behind each one.",
     "runs": "One row per detection run: provenance of the events it stored.",
+    "lists": "One row per sanctions or watch list loaded (`stswatch lists add`): its version and hash.",
+    "list_entries": "The vessels on the loaded lists, one row per entry.",
+    "matches": "Vessels that match list entries (`stswatch screen`); replaced on each screening.",
 }
 
 

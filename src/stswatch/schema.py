@@ -139,6 +139,70 @@ RUN_FIELDS = [
     Field("batches", pa.string(), "JSON list of the ingest batches the positions came from", False),
 ]
 
+LIST_FIELDS = [
+    Field("name", pa.string(), "Name the list was added under (unique; re-adding replaces)", False),
+    Field("format", pa.string(), "Loader that read it: ofac, un, opensanctions, csv", False),
+    Field("source_file", pa.string(), "Path of the list file as given", False),
+    Field("sha256", pa.string(), "SHA-256 of the list file's bytes", False),
+    Field("size_bytes", pa.int64(), "Size of the list file", False),
+    Field("version", pa.date32(), "Version (publication) date of the list", False),
+    Field(
+        "version_source",
+        pa.string(),
+        "Where the version came from: option, file name, dateGenerated, file mtime",
+        False,
+    ),
+    Field("loaded_at", TS, "When the list was added (wall clock)", False),
+    Field("entries", pa.int64(), "Vessel entries read", False),
+    Field("with_imo", pa.int64(), "Entries with an IMO number", False),
+    Field("with_mmsi", pa.int64(), "Entries with at least one MMSI", False),
+    Field("invalid_imo", pa.int64(), "Entries whose IMO fails its check digit", False),
+    Field("stswatch_version", pa.string(), "Version of stswatch that read the list", False),
+]
+
+LIST_ENTRY_FIELDS = [
+    Field("list_name", pa.string(), "List the entry belongs to (see lists)", False),
+    Field("entry_id", pa.string(), "Id of the entry in its list (OFAC ent_num, UN no.)", False),
+    Field("name", pa.string(), "Listed vessel name as printed", False),
+    Field("aliases", pa.list_(pa.string()), "Other names (a.k.a.) as printed"),
+    Field("former_names", pa.list_(pa.string()), "Former names (f.k.a.) as printed"),
+    Field("imo", pa.int64(), "IMO number, where the list gives one"),
+    Field("imo_valid", pa.bool_(), "True when the IMO number passes its check digit"),
+    Field("mmsis", pa.list_(pa.int64()), "MMSIs the list gives (often past ones)"),
+    Field("call_signs", pa.list_(pa.string()), "Call signs the list gives"),
+    Field("flags", pa.list_(pa.string()), "Flags as printed (current first where the list says)"),
+    Field("former_flags", pa.list_(pa.string()), "Former flags as printed"),
+    Field("vessel_type", pa.string(), "Vessel type as printed"),
+    Field("program", pa.string(), "Sanctions programme(s), e.g. DPRK3; IRAN-EO13846"),
+    Field("listed_on", pa.date32(), "Designation date, where the list gives one"),
+    Field("remarks", pa.string(), "Free text of the entry (OFAC Remarks, UN other information)"),
+    Field("extra", pa.string(), "JSON of the entry's other fields (owner, tonnage, links, ...)"),
+]
+
+MATCH_FIELDS = [
+    Field("mmsi", pa.int64(), "Vessel (transmitter) that matched", False),
+    Field("vessel_name", pa.string(), "Latest name the MMSI broadcast"),
+    Field("vessel_imo", pa.int64(), "Latest IMO number the MMSI broadcast"),
+    Field("list_name", pa.string(), "List of the entry (see lists)", False),
+    Field("list_version", pa.date32(), "Version date of that list when screened", False),
+    Field("list_sha256", pa.string(), "SHA-256 of that list's file when screened", False),
+    Field("entry_id", pa.string(), "Entry in the list", False),
+    Field("entry_name", pa.string(), "Listed name of the entry", False),
+    Field("program", pa.string(), "Sanctions programme(s) of the entry"),
+    Field(
+        "method",
+        pa.string(),
+        "Strongest evidence: imo, mmsi, name, former_name, broadcast_history",
+        False,
+    ),
+    Field("vessel_value", pa.string(), "The vessel's IMO, MMSI or name that matched", False),
+    Field("entry_value", pa.string(), "The list's value that matched", False),
+    Field("confidence", pa.float64(), "0-1, per method and evidence (docs/screening.md)", False),
+    Field("needs_review", pa.bool_(), "True when only an unconfirmed name or MMSI links", False),
+    Field("detail", pa.string(), "JSON: scores, flags, types, other agreeing methods", False),
+    Field("screened_at", TS, "When the screening ran (wall clock)", False),
+]
+
 STORED_EVENT_FIELDS = EVENT_FIELDS + [
     Field("run_id", pa.string(), "Detection run that produced the event (see runs)", False),
 ]
@@ -150,6 +214,9 @@ INGESTS = _schema(INGEST_FIELDS)
 EVENTS = _schema(EVENT_FIELDS)
 STORED_EVENTS = _schema(STORED_EVENT_FIELDS)
 RUNS = _schema(RUN_FIELDS)
+LISTS = _schema(LIST_FIELDS)
+LIST_ENTRIES = _schema(LIST_ENTRY_FIELDS)
+MATCHES = _schema(MATCH_FIELDS)
 
 TABLES: dict[str, list[Field]] = {
     "positions": POSITION_FIELDS,
@@ -158,6 +225,9 @@ TABLES: dict[str, list[Field]] = {
     "ingests": INGEST_FIELDS,
     "events": STORED_EVENT_FIELDS,
     "runs": RUN_FIELDS,
+    "lists": LIST_FIELDS,
+    "list_entries": LIST_ENTRY_FIELDS,
+    "matches": MATCH_FIELDS,
 }
 
 # Why a line or report is rejected. Every reject carries exactly one of these.
@@ -187,6 +257,9 @@ _DUCK_TYPES = {
     pa.string(): "VARCHAR",
     pa.bool_(): "BOOLEAN",
     TS: "TIMESTAMPTZ",
+    pa.date32(): "DATE",
+    pa.list_(pa.string()): "VARCHAR[]",
+    pa.list_(pa.int64()): "BIGINT[]",
 }
 
 

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Annotated
 
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import typer
 from rich.progress import (
@@ -210,13 +211,33 @@ def vessels(
     search: Annotated[str | None, typer.Option(help="Name, call sign, MMSI prefix or IMO.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many rows (0: all).")] = 50,
     fmt: Annotated[str, typer.Option("--format", help="table|csv|json")] = "table",
+    sanctioned: Annotated[
+        bool, typer.Option("--sanctioned", help="Only vessels matched to a sanctions list.")
+    ] = False,
 ) -> None:
     """Vessels in the store with their latest identity."""
     if fmt not in ("table", "csv", "json"):
         raise UsageError(f"--format {fmt!r} is not one of table, csv, json.")
     with Store(db_path(db), read_only=True) as store:
-        tbl = store.vessels(search, limit or None)
-    output.emit(tbl, fmt, out, title="Vessels")
+        if sanctioned:
+            from stswatch.screen import vessels_sanctioned
+
+            tbl = vessels_sanctioned(store)
+            if search:
+                tbl = tbl.filter(
+                    pc.match_substring(pc.utf8_upper(tbl["vessel_name"]), search.upper())
+                )
+            tbl = tbl.slice(0, limit or None)
+            if fmt == "table":
+                tbl = tbl.select(
+                    ["mmsi", "vessel_name", "vessel_imo", "entry_name", "list_name", "method",
+                     "confidence", "program"]
+                )  # fmt: skip
+            title = "Vessels matched to a sanctions list (run 'stswatch screen' after ingesting)"
+        else:
+            tbl = store.vessels(search, limit or None)
+            title = "Vessels"
+    output.emit(tbl, fmt, out, title=title)
 
 
 @app.command()
