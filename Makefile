@@ -5,7 +5,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_DB ?= demo/stswatch.duckdb
 
-.PHONY: install demo test lint typecheck bench clean
+APT_PACKAGES := chromium chromium-driver poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: install system-deps demo test lint typecheck bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,6 +17,13 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Debian packages the tests need: headless Chromium (end-to-end tests), pdftoppm (PDF
+# reports checked as images) and Pango (WeasyPrint). Installed only when missing.
+system-deps:
+	@if command -v chromium >/dev/null && command -v pdftoppm >/dev/null \
+	    && ldconfig -p | grep -q libpangoft2-1.0; then :; else \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(APT_PACKAGES); fi
 
 demo: $(STAMP)
 	bash scripts/demo.sh $(DEMO_DB)
@@ -25,7 +35,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: $(STAMP) lint typecheck
+test: $(STAMP) system-deps lint typecheck
 	$(BIN)/python -m pytest -n 2 -q
 
 $(VENV)/.bench: $(STAMP) requirements-bench.lock
