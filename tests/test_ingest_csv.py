@@ -166,17 +166,23 @@ def static_history(
     """Expected static candidates of one block, from (line_no, mmsi, time, identity, no_position).
 
     A row with any identity value (text, or a number > 0) is a candidate when its identity
-    differs from the previous such row of the same MMSI in time order, or it has no position.
+    differs from the previous such row of the same MMSI in time order, or from the next one
+    (the last row of an identity), when it falls in a later clock hour than the previous row
+    (identity repeated hourly), or it has no position.
     """
     with_identity = sorted(
         (r for r in records if any(v for v in r[3])),
         key=lambda r: (not r[1], int(r[1] or 0), r[2], r[0]),
     )
-    out, prev = [], None
-    for _, mmsi, ts, ident, no_position in with_identity:
-        if prev != (mmsi, ident) or no_position:
+    out = []
+    for i, (_, mmsi, ts, ident, no_position) in enumerate(with_identity):
+        before = with_identity[i - 1] if i else None
+        after = with_identity[i + 1] if i + 1 < len(with_identity) else None
+        first_of_hour = before is None or before[1] != mmsi or before[2][:13] != ts[:13]
+        new_identity = before is None or (before[1], before[3]) != (mmsi, ident)
+        last_of_identity = after is not None and after[1] == mmsi and after[3] != ident
+        if first_of_hour or new_identity or last_of_identity or no_position:
             out.append((mmsi, ts, ident))
-        prev = (mmsi, ident)
     return out
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import typer
 from rich.progress import (
     BarColumn,
@@ -262,22 +261,24 @@ def track(
 def export(
     out_path: Annotated[Path, typer.Option("--out", help="File to write.")],
     db: DbOption = None,
-    what: Annotated[str, typer.Option(help="positions|statics|rejects")] = "positions",
-    fmt: Annotated[str, typer.Option("--format", help="parquet|csv|geojson")] = "parquet",
+    what: Annotated[
+        str, typer.Option(help="events|positions|vessels|statics|rejects")
+    ] = "positions",
+    fmt: Annotated[str, typer.Option("--format", help="geojson|kml|csv|parquet")] = "parquet",
+    geometry: Annotated[
+        str,
+        typer.Option(
+            help="Positions in GeoJSON/KML: lines (one per vessel), points (one per report) "
+            "or track (KML gx:Track per vessel)."
+        ),
+    ] = "lines",
 ) -> None:
-    """Export a table; Parquet files re-ingest as they are (--format parquet)."""
-    if what not in ("positions", "statics", "rejects"):
-        raise UsageError(f"--what {what!r} is not one of positions, statics, rejects.")
-    if fmt not in ("parquet", "csv", "geojson"):
-        raise UsageError(f"--format {fmt!r} is not one of parquet, csv, geojson.")
+    """Export a table for GIS tools or other programs.
+
+    Parquet and CSV of positions re-ingest as they are (stswatch ingest FILE).
+    """
+    from stswatch.export import export as export_table
+
     with Store(db_path(db), read_only=True) as store:
-        tbl = store.query(f"SELECT * FROM {what} ORDER BY ALL")
-    if fmt == "parquet":
-        pq.write_table(tbl, out_path, compression="zstd")
-    elif fmt == "csv":
-        out_path.write_text(output.to_csv(tbl))
-    else:
-        if what == "rejects":
-            raise UsageError("Rejects have no position; export them as csv or parquet.")
-        out_path.write_text(json.dumps(output.points_geojson(tbl)))
-    out.print(f"Wrote {tbl.num_rows:,} {what} to {out_path}")
+        n = export_table(store, what, fmt, out_path, geometry)
+    out.print(f"Wrote {n:,} {what} to {out_path}")

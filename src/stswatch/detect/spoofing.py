@@ -283,12 +283,15 @@ def _impossible_speed(
         jumps = jumps.join(collision_pairs, on=["mmsi", "seg_a", "seg_b"], how="anti")
     if jumps.height == 0:
         return pl.DataFrame()
+    # One event per excursion: a jump continues the previous one when it leaves from the
+    # report the previous one reached, or when it returns from the excursion segment to the
+    # segment the previous jump left (out to a false position, held, and back).
+    prev = {c: pl.col(c).shift(1).over("mmsi") for c in ("to_i", "to_seg", "from_seg")}
+    continues = (pl.col("from_i") == prev["to_i"]) | (
+        (pl.col("from_seg") == prev["to_seg"]) & (pl.col("to_seg") == prev["from_seg"])
+    )
     jumps = jumps.sort("mmsi", "to_i").with_columns(
-        (pl.col("from_i") != pl.col("to_i").shift(1).over("mmsi"))
-        .fill_null(True)
-        .cum_sum()
-        .over("mmsi")
-        .alias("_chain")
+        (~continues).fill_null(True).cum_sum().over("mmsi").alias("_chain")
     )
     k = params.max_evidence_items
     item = pl.struct(

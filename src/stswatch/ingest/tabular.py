@@ -5,7 +5,10 @@ A tabular reader says, in a ``Layout``, which input column carries each canonica
 with Polars and every field is cast with ``strict=False``, so a bad value is found per row.
 Each good row gives a position candidate; a row that carries identity fields also gives a
 static candidate, but only when its identity differs from the previous row of the same MMSI
-in the block (sort + shift), which keeps the identity history without a copy per row. A row
+in the block (sort + shift), it is the last row before such a change, or it is the MMSI's
+first in a new hour (``STATIC_EVERY``),
+which keeps the identity history, and how long each identity was broadcast, without a copy
+per row (AIS itself repeats static reports every 6 minutes). A row
 with an unparseable number (or the wrong number of fields) is rejected as ``malformed``, one
 with an unparseable time as ``bad_time``; the reject carries its 1-based line number (header
 = line 1) and the raw text, and the rest of the input goes on. Times may be ISO 8601 (naive
@@ -39,6 +42,8 @@ CANONICAL = (
     "length_m", "width_m", "draught_m", "destination", "eta",
 )  # fmt: skip
 REQUIRED = ("mmsi", "ts", "lon", "lat")
+# A static row is kept at least this often per MMSI (besides every change of identity).
+STATIC_EVERY = "1h"
 IDENTITY = (
     "imo", "name", "callsign", "ship_type", "to_bow", "to_stern", "to_port", "to_starboard",
     "length_m", "width_m", "draught_m", "destination", "eta",
@@ -439,8 +444,21 @@ def to_candidates(
         pl.lit(opts.batch_id).alias("batch_id"),
     )
     positions = good.filter(~(pl.col("_no_position") & pl.col("_identity")))
-    changed = (pl.col("mmsi") != pl.col("mmsi").shift(1)).fill_null(True) | pl.any_horizontal(
-        [pl.col(c).ne_missing(pl.col(c).shift(1)) for c in IDENTITY]
+    bucket = pl.col("ts").dt.truncate(STATIC_EVERY)
+
+    def same_mmsi(step: int) -> pl.Expr:
+        return (pl.col("mmsi") == pl.col("mmsi").shift(step)).fill_null(False)
+
+    def identity_differs(step: int) -> pl.Expr:
+        return pl.any_horizontal([pl.col(c).ne_missing(pl.col(c).shift(step)) for c in IDENTITY])
+
+    # the first row of an MMSI or of a new identity, the last row of an identity that changes
+    # (so a change is timed by both sides), and the first row of each hour
+    changed = (
+        ~same_mmsi(1)
+        | identity_differs(1)
+        | (same_mmsi(-1) & identity_differs(-1))
+        | bucket.ne_missing(bucket.shift(1))
     )
     statics = (
         good.filter(pl.col("_identity"))
