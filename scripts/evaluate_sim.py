@@ -45,7 +45,9 @@ def run_seed(seed: int, vessels: int, days: float, work: Path) -> dict[str, dict
         for e in result.missed:
             print(f"  seed {seed} {kind}: missed {e.type}/{e.subtype} {e.mmsi}", file=sys.stderr)
         for e in result.false_alarms:
-            print(f"  seed {seed} {kind}: false alarm {e.type}/{e.subtype} {e.mmsi}", file=sys.stderr)
+            print(
+                f"  seed {seed} {kind}: false alarm {e.type}/{e.subtype} {e.mmsi}", file=sys.stderr
+            )
     return counts
 
 
@@ -95,6 +97,20 @@ def main() -> None:
                 f"{ratio(r['tp'], r['tp'] + r['fp'])} | {ratio(r['tp'], r['tp'] + r['fn'])} | "
                 f"{r['decoys']} | {r['decoys_hit']} |"
             )
+    lines += [
+        "",
+        "Notes:",
+        "",
+        "- Identity changes from CSV: a MarineCadastre-style row carries the identity in force at "
+        "the row's time, so the detected change runs from the last row under the old identity "
+        "to the first under the new; the truth runs between the two type 5 broadcasts around "
+        "the change. Where position rows are sparse around the change (receiver dropouts), the "
+        "two intervals can overlap by less than half the shorter one although both contain "
+        "the moment of change, which counts as one miss and one false alarm.",
+        "- Port visits: a wait at a port's anchorage followed by its berth is one visit, as in "
+        "GFW's definition. The few false alarms are real stops of simulated ships near other "
+        "ports' anchorage points that the simulator does not log as calls.",
+    ]
     args.out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -604,3 +604,23 @@ def test_positions_at_sea_by_the_stswatch_land_mask(sim: Sim) -> None:
         assert (geo.distance_to_shore_m(ends[:, 0], ends[:, 1]) > 60 * METERS_PER_NM).all()
     for e in sim.events("encounter"):
         assert geo.distance_to_port_m(np.array([e["lon"]]), np.array([e["lat"]]))[0] > 30_000.0
+
+
+def test_every_berth_is_a_port_or_anchorage_of_the_shipped_geography():
+    # Truth port visits happen at berths; the port-visit detector enters at 3 km of a port
+    # or anchorage point, so every berth must lie that close to one in stswatch.geo.
+    import numpy as np
+
+    from stswatch.detect.port_visit import Params as PortParams
+    from stswatch.geo import default_geo
+    from stswatch.simulate.ports import PORTS
+
+    lon = np.array([p.berth[0] for p in PORTS.values()])
+    lat = np.array([p.berth[1] for p in PORTS.values()])
+    dist = default_geo().distance_to_port_m(lon, lat)
+    far = {
+        k: round(float(d))
+        for k, d in zip(PORTS, dist, strict=True)
+        if d >= PortParams().entry_distance_m
+    }
+    assert far == {}

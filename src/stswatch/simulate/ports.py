@@ -55,6 +55,7 @@ PORTS: dict[str, Port] = {p.key: p for p in [
     _port("SHANGHAI", "SHANGHAI", "CHN", 31.216667, 121.5, "YANGTZE_MOUTH",
           (121.633, 31.358), (122.033, 31.2), (122.3, 31.2)),
     _port("NINGBO", "NINGBO", "CHN", 29.883333, 121.55, "ZHOUSHAN_OFF",
+          (121.6605, 30.0519),  # berth: a GFW NINGBO anchorage point
           (121.682, 30.006), (121.965, 30.244), (122.144, 30.231), (122.182, 30.21),
           (122.532, 30.115), (122.6, 30.05)),
     _port("ZHOUSHAN", "ZHOUSHAN", "CHN", 30.0, 122.1, "ZHOUSHAN_OFF",

@@ -143,7 +143,15 @@ def _port_visits(world: World) -> list[dict[str, Any]]:
     t0, t1 = world.config.t0, world.config.t1
     out = []
     for v, sched in zip(world.fleet, world.schedules, strict=True):
+        # A wait at a port's anchorage followed by its berth is one visit to that port, as in
+        # GFW's port-visit definition (anchorage points of one port count as the port).
+        calls: list[tuple[str, float, float]] = []
         for port, arr, dep in sched.calls:
+            if calls and calls[-1][0] == port and arr - calls[-1][2] < 3600.0:
+                calls[-1] = (port, calls[-1][1], dep)
+            else:
+                calls.append((port, arr, dep))
+        for port, arr, dep in calls:
             a, b = max(arr, t0), min(dep, t1)
             if b - a < 3600.0:
                 continue
