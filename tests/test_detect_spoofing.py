@@ -407,3 +407,12 @@ def test_placeholder_240000000_is_two_ships_on_two_oceans(shared: Path):
 def test_honest_fishing_vessel_224051350_raises_nothing(shared: Path):
     df = gpsdio_positions(shared / "gfw-gpsdio-segment" / "point-pair" / "224051350.msg.gz")
     assert run(df).height == 0
+
+
+def test_a_continuous_track_from_sea_onto_land_is_not_on_land(geo: NaturalEarthGeo):
+    # 10 kn due west from the Tasman Sea into New South Wales, one report every 10 minutes:
+    # a river or estuary transit looks like this; the track never jumps, so it is not a spoof.
+    step_deg = 10 / 6 / 60 / np.cos(np.radians(30.0))
+    rows = [(10 * i, 154.0 - step_deg * i, -30.0) for i in range(60)]
+    assert geo.on_land(np.array([rows[-1][1]]), np.array([-30.0]))[0]
+    assert run(track(503000001, rows), geo=geo, port_buffer_m=0).height == 0

@@ -12,8 +12,10 @@ spoofer, share the MMSI; one event per newcomer segment, from its first report t
 its last overlap, with every concurrent segment in evidence (jumps between them are counted
 there, not repeated as ``impossible_speed``). ``on_land``: at least ``min_land_reports``
 consecutive reports of one segment on land (``ctx.geo.on_land``; skipped without ``geo``),
-not counting reports within ``port_buffer_m`` of a port, for a vessel also seen at sea
-(``min_sea_reports``: a track entirely on inland water is not flagged). ``invalid_mmsi``: the MMSI is not
+not counting reports within ``port_buffer_m`` of a port, in a track segment entirely on land
+(reached by an impossible jump) of a vessel also seen at sea (``min_sea_reports``): river
+and estuary transits are continuous tracks and inland-only vessels are never at sea, so
+neither is flagged. ``invalid_mmsi``: the MMSI is not
 one an administration would assign (rules in ``mmsi_problem``); the event spans its reports.
 
 Satellite AIS noise is not called spoofing: jumps involving a segment of fewer than
@@ -510,8 +512,11 @@ def _on_land(df: pl.DataFrame, params: Params, ctx: DetectContext) -> pl.DataFra
     if not land.any():
         return pl.DataFrame()
     d = df.select("mmsi", "seg_id", "ts", "lon", "lat").with_columns(pl.Series("_land", land))
-    at_sea = (~pl.col("_land")).sum().over("mmsi")
-    d = d.filter(at_sea >= params.min_sea_reports)
+    # Only land reached by a jump: a track segment entirely on land, of a vessel whose other
+    # segments are at sea. A river or estuary transit stays in one segment with its sea
+    # reports (a continuous track), and is not spoofing.
+    at_sea = (~pl.col("_land")).sum()
+    d = d.filter((at_sea.over("mmsi") >= params.min_sea_reports) & (at_sea.over("seg_id") == 0))
     if d.height == 0:
         return pl.DataFrame()
     d = d.with_columns(
