@@ -6,6 +6,7 @@ DB=${1:-demo/stswatch.duckdb}
 S=data/samples
 mkdir -p "$(dirname "$DB")"
 rm -f "$DB" "$DB.wal"
+export COLUMNS=${COLUMNS:-160}  # wide tables when the output is not a terminal
 st() { .venv/bin/stswatch "$@"; }
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
@@ -26,3 +27,21 @@ st info --db "$DB"
 say "4. A tanker in the NOAA sample that was sanctioned later (OFAC, EU, AU, NZ): VIKTOR BAKAEV"
 st vessels --db "$DB" --search "VIKTOR BAKAEV"
 st track 636015565 --db "$DB" --format table | head -n 12
+
+say "5. A simulated East China Sea scenario (the real samples carry no STS): stswatch simulate"
+st simulate --seed 7 --vessels 40 --days 2 --out demo/sim-east-china-sea
+st ingest --db "$DB" --quiet --source SIMULATED-east-china-sea demo/sim-east-china-sea/positions.nmea
+
+say "6. Detect encounters, loitering, gaps, spoofing, identity changes and port visits"
+st detect --db "$DB"
+
+say "7. Top events (vessels from the simulated scenario have source SIMULATED-east-china-sea)"
+st events --db "$DB" --type encounter --limit 10
+st events --db "$DB" --type gap --limit 5
+st events --db "$DB" --type spoofing --limit 5
+
+say "8. How well the detectors find the simulated truth (on a store holding only the scenario)"
+rm -f demo/sim.duckdb
+st ingest --db demo/sim.duckdb --quiet demo/sim-east-china-sea/positions.nmea
+st detect --db demo/sim.duckdb --quiet
+st evaluate --truth demo/sim-east-china-sea/truth.json --db demo/sim.duckdb
