@@ -279,6 +279,8 @@ def export(
     """
     from stswatch.export import export as export_table
 
+    if not out_path.parent.is_dir():
+        raise UsageError(f"--out {out_path}: the directory {out_path.parent} does not exist.")
     with Store(db_path(db), read_only=True) as store:
         n = export_table(store, what, fmt, out_path, geometry)
     out.print(f"Wrote {n:,} {what} to {out_path}")
