@@ -17,6 +17,12 @@ INTRO = {
     "lists": "One row per sanctions or watch list loaded (`stswatch lists add`): its version and hash.",
     "list_entries": "The vessels on the loaded lists, one row per entry.",
     "matches": "Vessels that match list entries (`stswatch screen`); replaced on each screening.",
+    "scores": "Risk score of each event with its reasons (docs/scoring.md); recomputed after every detect, screening and area change.",
+    "vessel_scores": "Risk score of each vessel in an event or a match: every factor of its events once, at its strongest.",
+    "areas": "Areas of interest added with `stswatch areas add` (the built-in hotspots ship with stswatch and are not stored).",
+    "users": "Users of the analyst service (`stswatch users add`); tokens are stored only as salted scrypt hashes.",
+    "audit": "Every change made through the service or `stswatch users`: who, when, what, old and new value.",
+    "triage": "Analysts' verdicts on events (`stswatch serve`), one row per triaged event, versioned.",
 }
 
 

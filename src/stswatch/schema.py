@@ -203,6 +203,87 @@ MATCH_FIELDS = [
     Field("screened_at", TS, "When the screening ran (wall clock)", False),
 ]
 
+# The analyst service (``stswatch serve``): who may use it, what they changed, triage state.
+USER_FIELDS = [
+    Field("name", pa.string(), "User name (unique)", False),
+    Field(
+        "role",
+        pa.string(),
+        "viewer (read), analyst (+ triage), admin (+ lists, areas, users)",
+        False,
+    ),
+    Field("token_id", pa.string(), "Public part of the user's token, to find the user", False),
+    Field("token_hash", pa.string(), "scrypt hash (hex) of the token's secret part", False),
+    Field("salt", pa.string(), "Random salt (hex) of the hash", False),
+    Field("created", TS, "When the user was added (wall clock)", False),
+]
+
+AUDIT_FIELDS = [
+    Field("ts", TS, "When the change was made (wall clock)", False),
+    Field(
+        "user", pa.string(), "Who made it: a user name, or cli:<login> from the command line", False
+    ),
+    Field(
+        "action",
+        pa.string(),
+        "What kind of change, e.g. triage.update, list.add, user.remove",
+        False,
+    ),
+    Field("target", pa.string(), "What was changed: an event id, list name, user name", False),
+    Field("old", pa.string(), "JSON of the value before the change (null when created)"),
+    Field("new", pa.string(), "JSON of the value after the change (null when removed)"),
+]
+
+TRIAGE_FIELDS = [
+    Field("event_id", pa.string(), "Event triaged (see events); no row means status new", False),
+    Field("status", pa.string(), "new, under_review, confirmed, dismissed", False),
+    Field("note", pa.string(), "Analyst's note"),
+    Field(
+        "version", pa.int64(), "Increases by one per change; updates must send the one read", False
+    ),
+    Field("updated_by", pa.string(), "User who made the last change", False),
+    Field("updated_at", TS, "When the last change was made (wall clock)", False),
+]
+
+SCORE_FIELDS = [
+    Field("event_id", pa.string(), "Event scored (see events)", False),
+    Field("score", pa.float64(), "Risk 0-100 from the weighted factors (docs/scoring.md)", False),
+    Field(
+        "reasons",
+        pa.string(),
+        "JSON list, highest first: factor, points, weight, strength, practice, mmsi, detail",
+        False,
+    ),
+    Field("run_id", pa.string(), "Detection run whose [score] settings were used; null: defaults"),
+    Field("computed_at", TS, "When the score was computed (wall clock)", False),
+]
+
+VESSEL_SCORE_FIELDS = [
+    Field("mmsi", pa.int64(), "Vessel (transmitter) scored", False),
+    Field("score", pa.float64(), "Risk 0-100: each factor once, at its strongest", False),
+    Field(
+        "reasons",
+        pa.string(),
+        "JSON list, highest first; like scores.reasons plus the event_id each came from",
+        False,
+    ),
+    Field("events", pa.int64(), "Events the vessel is a party to", False),
+    Field("top_event_id", pa.string(), "Its highest-scoring event"),
+    Field("run_id", pa.string(), "Detection run whose [score] settings were used; null: defaults"),
+    Field("computed_at", TS, "When the score was computed (wall clock)", False),
+]
+
+AREA_FIELDS = [
+    Field("name", pa.string(), "Area name (unique; re-adding replaces)", False),
+    Field("geometry", pa.string(), "GeoJSON Polygon or MultiPolygon, lon/lat degrees", False),
+    Field("weight", pa.float64(), "0-1: how much being inside counts (area_of_interest)", False),
+    Field("source", pa.string(), "Who reports the area as a hotspot (feature property)"),
+    Field("description", pa.string(), "What the area is (feature property)"),
+    Field("source_file", pa.string(), "GeoJSON file it was added from"),
+    Field("sha256", pa.string(), "SHA-256 of that file"),
+    Field("added_at", TS, "When it was added (wall clock)", False),
+]
+
 STORED_EVENT_FIELDS = EVENT_FIELDS + [
     Field("run_id", pa.string(), "Detection run that produced the event (see runs)", False),
 ]
@@ -217,6 +298,12 @@ RUNS = _schema(RUN_FIELDS)
 LISTS = _schema(LIST_FIELDS)
 LIST_ENTRIES = _schema(LIST_ENTRY_FIELDS)
 MATCHES = _schema(MATCH_FIELDS)
+SCORES = _schema(SCORE_FIELDS)
+VESSEL_SCORES = _schema(VESSEL_SCORE_FIELDS)
+AREAS = _schema(AREA_FIELDS)
+USERS = _schema(USER_FIELDS)
+AUDIT = _schema(AUDIT_FIELDS)
+TRIAGE = _schema(TRIAGE_FIELDS)
 
 TABLES: dict[str, list[Field]] = {
     "positions": POSITION_FIELDS,
@@ -228,6 +315,12 @@ TABLES: dict[str, list[Field]] = {
     "lists": LIST_FIELDS,
     "list_entries": LIST_ENTRY_FIELDS,
     "matches": MATCH_FIELDS,
+    "scores": SCORE_FIELDS,
+    "vessel_scores": VESSEL_SCORE_FIELDS,
+    "areas": AREA_FIELDS,
+    "users": USER_FIELDS,
+    "audit": AUDIT_FIELDS,
+    "triage": TRIAGE_FIELDS,
 }
 
 # Why a line or report is rejected. Every reject carries exactly one of these.

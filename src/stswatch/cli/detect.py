@@ -14,8 +14,9 @@ from stswatch import output
 from stswatch.cli import app, err, out
 from stswatch.cli.options import DbOption, db_path, parse_time
 from stswatch.config import load, settings_table
-from stswatch.detect.runner import Window, default_params, detect_store, events_table
+from stswatch.detect.runner import Window, default_params, detect_store
 from stswatch.errors import UsageError
+from stswatch.score.run import SORTS, scored_events
 from stswatch.store import Store
 
 EVENT_FORMATS = ("table", "csv", "json", "geojson")
@@ -84,10 +85,12 @@ class _null:
 
 
 def event_records(tbl: pa.Table) -> list[dict[str, Any]]:
-    """Events as JSON-ready dicts with the evidence parsed into an object."""
+    """Events as JSON-ready dicts with the evidence (and score reasons) parsed."""
     rows = output.records(tbl)
     for r in rows:
         r["evidence"] = json.loads(r["evidence"]) if r.get("evidence") else {}
+        if "reasons" in r:
+            r["reasons"] = json.loads(r["reasons"]) if r["reasons"] else []
     return rows
 
 
@@ -107,10 +110,20 @@ def events(
     mmsi: Annotated[int | None, typer.Option(help="Only events involving this MMSI.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table|csv|json|geojson")] = "table",
     limit: Annotated[int, typer.Option(help="At most this many (0: all).")] = 0,
+    sort: Annotated[
+        str, typer.Option(help="start: oldest first; score: riskiest first (docs/scoring.md).")
+    ] = "start",
+    min_score: Annotated[
+        float | None, typer.Option(help="Only events scoring at least this (0-100).")
+    ] = None,
 ) -> None:
-    """List stored events, oldest first."""
+    """List stored events with their risk scores, oldest (or riskiest) first."""
     if fmt not in EVENT_FORMATS:
         raise UsageError(f"--format {fmt!r} is not one of {', '.join(EVENT_FORMATS)}.")
+    if sort not in SORTS:
+        raise UsageError(f"--sort {sort!r} is not one of {', '.join(SORTS)}.")
+    if min_score is not None and not 0 <= min_score <= 100:
+        raise UsageError(f"--min-score {min_score:g} is outside 0-100. Hint: --min-score 50.")
     conds: list[str] = ["TRUE"]
     params: list[Any] = []
     if type_:
@@ -120,7 +133,7 @@ def events(
         conds.append("(mmsi = ? OR other_mmsi = ?)")
         params += [mmsi, mmsi]
     with Store(db_path(db), read_only=True) as store:
-        tbl = events_table(store, " AND ".join(conds), params)
+        tbl = scored_events(store, " AND ".join(conds), params, sort=sort, min_score=min_score)
     if limit:
         tbl = tbl.slice(0, limit)
     if fmt == "json":
@@ -141,6 +154,7 @@ def events(
                 "duration_h",
                 "lon",
                 "lat",
+                "score",
             ]
         )
         out.print(output.rich_table(view, title=f"{tbl.num_rows:,} events"))

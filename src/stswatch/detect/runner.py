@@ -4,7 +4,8 @@ Detectors are modules registered under the ``stswatch.detect`` entry-point group
 built-ins use the same extension point a third party would). Each has a frozen ``Params``
 and a pure ``detect(positions, params, ctx)``. ``run_detectors`` is the in-memory kernel;
 ``detect_store`` reads a window of the store, runs the kernel and replaces that window's
-events, recording the run (version, parameters, inputs) in the ``runs`` table.
+events, recording the run (version, parameters, inputs) in the ``runs`` table, and re-scores
+every stored event and vessel (``stswatch.score``) with the run's ``[score]`` settings.
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
-from stswatch import __version__, schema, tracks
+from stswatch import __version__, schema, score, tracks
 from stswatch.config import Config
 from stswatch.detect.base import DetectContext, GeoLookup, empty_events
 from stswatch.errors import UsageError
+from stswatch.score.run import rescore
 from stswatch.store import Store
 
 # Order matters only for reading the output; every detector sees the same input.
@@ -40,9 +42,10 @@ def detector_modules() -> dict[str, ModuleType]:
 
 
 def default_params() -> dict[str, Any]:
-    """Defaults for track segmentation and every detector, keyed by section name."""
+    """Defaults for track segmentation, every detector and the risk score, keyed by section."""
     params: dict[str, Any] = {"tracks": tracks.Params()}
     params.update({name: mod.Params() for name, mod in detector_modules().items()})
+    params["score"] = score.Params()
     return params
 
 
@@ -155,6 +158,8 @@ def detect_store(
                 positions.height, events.height, json.dumps(batches),
             ],
         )  # fmt: skip
+        # Scores depend on every stored event (a party's history, repeated meetings): redo all.
+        rescore(store, config.detectors.get("score") or score.Params(), run_id=run_id)
     return DetectResult(run_id, positions.height, events)
 
 

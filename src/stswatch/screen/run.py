@@ -1,6 +1,8 @@
 """Screening the store: read vessel identities and list entries, replace the matches table.
 
 ``rescreen`` is the step (call it inside a transaction); ``screen_store`` wraps it in one.
+Each screening also re-scores the stored events and vessels (``stswatch.score``), so a new
+list version moves the scores in the same transaction.
 ``vessels_sanctioned`` answers "which vessels are on a list" with one row per MMSI.
 """
 
@@ -12,6 +14,7 @@ import polars as pl
 import pyarrow as pa
 
 from stswatch import identity, schema
+from stswatch.score.run import rescore
 from stswatch.screen.match import METHODS, Params, Screening, screen
 from stswatch.store import Store
 
@@ -59,8 +62,9 @@ def list_entries(store: Store) -> pl.DataFrame:
 
 
 def rescreen(store: Store, params: Params | None = None, now: datetime | None = None) -> Screening:
-    """Screen every vessel in the store against every loaded list and replace ``matches``.
-    Runs in the caller's transaction."""
+    """Screen every vessel in the store against every loaded list, replace ``matches`` and
+    re-score (with the ``[score]`` settings of the latest detection run). Runs in the
+    caller's transaction."""
     result = screen(vessel_identities(store), list_entries(store), params, now)
     store.con.execute("DELETE FROM matches")
     if result.matches.height:
@@ -69,6 +73,7 @@ def rescreen(store: Store, params: Params | None = None, now: datetime | None = 
             store.con.execute("INSERT INTO matches SELECT * FROM new_matches")
         finally:
             store.con.unregister("new_matches")
+    rescore(store)
     return result
 
 
