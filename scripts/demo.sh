@@ -28,20 +28,29 @@ say "4. A tanker in the NOAA sample that was sanctioned later (OFAC, EU, AU, NZ)
 st vessels --db "$DB" --search "VIKTOR BAKAEV"
 st track 636015565 --db "$DB" --format table | head -n 12
 
-say "5. A simulated East China Sea scenario (the real samples carry no STS): stswatch simulate"
-st simulate --seed 7 --vessels 40 --days 2 --out demo/sim-east-china-sea
+say "5. A simulated East China Sea scenario (the real samples carry no STS); some tankers use UN 1718 identities"
+st simulate --seed 7 --vessels 40 --days 2 --out demo/sim-east-china-sea \
+  --sanctioned-from data/lists/un_1718_designated_vessels_extracted.csv
 st ingest --db "$DB" --quiet --source SIMULATED-east-china-sea demo/sim-east-china-sea/positions.nmea
 
 say "6. Detect encounters, loitering, gaps, spoofing, identity changes and port visits"
 st detect --db "$DB"
 
-say "7. Top events (vessels from the simulated scenario have source SIMULATED-east-china-sea)"
-st events --db "$DB" --type encounter --limit 10
-st events --db "$DB" --type gap --limit 5
-st events --db "$DB" --type spoofing --limit 5
+say "7. Screen every vessel against sanctions lists (OFAC SDN vessels 2024-05-03, UN 1718 of 2020-06-04)"
+st lists add --db "$DB" --name ofac-sdn data/lists/sdn_2024-05-03_vessels.csv
+st lists add --db "$DB" --name un-1718 --version 2020-06-04 data/lists/un_1718_designated_vessels_extracted.csv
+st vessels --db "$DB" --sanctioned --limit 12
 
-say "8. How well the detectors find the simulated truth (on a store holding only the scenario)"
-rm -f demo/sim.duckdb
+say "8. The riskiest events, with the reasons behind each score (events of simulated vessels come from source SIMULATED-east-china-sea)"
+st events --db "$DB" --sort score --limit 12
+
+say "9. How well the detectors find the simulated truth (on a store holding only the scenario)"
+rm -f demo/sim.duckdb demo/sim.duckdb.wal
 st ingest --db demo/sim.duckdb --quiet demo/sim-east-china-sea/positions.nmea
 st detect --db demo/sim.duckdb --quiet
 st evaluate --truth demo/sim-east-china-sea/truth.json --db demo/sim.duckdb
+
+say "10. Evidence report for the riskiest event"
+TOP=$(st events --db "$DB" --sort score --limit 1 --format json | .venv/bin/python -c 'import json, sys; print(json.load(sys.stdin)[0]["event_id"])')
+st report "$TOP" --db "$DB" --format html --out demo/top-event.html
+echo "Open demo/top-event.html in a browser (it works offline)."
