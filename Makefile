@@ -8,7 +8,7 @@ DEMO_DB ?= demo/stswatch.duckdb
 APT_PACKAGES := chromium chromium-driver poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install system-deps demo test lint typecheck bench clean
+.PHONY: install system-deps demo serve web test lint typecheck bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,15 @@ system-deps:
 
 demo: $(STAMP)
 	bash scripts/demo.sh $(DEMO_DB)
+
+serve: $(STAMP)
+	$(BIN)/stswatch serve --db $(DEMO_DB)
+
+# MapLibre GL JS from npm, copied into the package (the built files are committed, so a
+# Python-only install has the page; run this to update them).
+web: src/stswatch/serve/static/vendor/maplibre-gl-csp.js
+src/stswatch/serve/static/vendor/maplibre-gl-csp.js: web/package.json web/package-lock.json web/copy-vendor.mjs
+	cd web && npm ci --no-audit --no-fund && npm run build
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts bench

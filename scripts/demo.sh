@@ -54,3 +54,7 @@ say "10. Evidence report for the riskiest event"
 TOP=$(st events --db "$DB" --sort score --limit 1 --format json | .venv/bin/python -c 'import json, sys; print(json.load(sys.stdin)[0]["event_id"])')
 st report "$TOP" --db "$DB" --format html --out demo/top-event.html
 echo "Open demo/top-event.html in a browser (it works offline)."
+
+say "11. The analyst service (REST API and offline map page with triage)"
+st users add demo-admin --role admin --db "$DB"
+echo "Start it with 'make serve' (or: stswatch serve --db $DB), open http://127.0.0.1:8000 and log in with the token above."

@@ -26,7 +26,7 @@ err = Console(stderr=True, soft_wrap=True)
 
 def _register() -> None:
     # Each module adds its commands to ``app`` on import.
-    from stswatch.cli import areas, data, detect, report, screen, sim  # noqa: F401
+    from stswatch.cli import areas, data, detect, report, screen, serve, sim  # noqa: F401
 
 
 def main() -> None:
