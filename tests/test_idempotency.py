@@ -55,13 +55,22 @@ def test_kill_mid_ingest_then_rerun_equals_a_clean_run(tmp_path, shared):
     con = duckdb.connect(killed_db)
     files = con.execute("SELECT file FROM ingests").fetchall()
     con.close()
-    assert [os.path.basename(f[0]) for f in files] == ["a_small.csv"], "the big file must not have committed"
+    assert [os.path.basename(f[0]) for f in files] == ["a_small.csv"], (
+        "the big file must not have committed"
+    )
 
     rerun = subprocess.run([*CLI, "ingest", *inputs, "--db", killed_db, "-q"], check=False)
     assert rerun.returncode == 0
     clean_db = str(tmp_path / "clean.duckdb")
-    assert subprocess.run([*CLI, "ingest", *inputs, "--db", clean_db, "-q"], check=False).returncode == 0
+    assert (
+        subprocess.run([*CLI, "ingest", *inputs, "--db", clean_db, "-q"], check=False).returncode
+        == 0
+    )
     assert _counts(killed_db) == _counts(clean_db)
     assert _counts(clean_db)[0] > 8 * 90_000  # the big file really loaded
-    info = json.loads(subprocess.run([*CLI, "info", "--db", killed_db, "--json"], capture_output=True, text=True, check=True).stdout)
+    info = json.loads(
+        subprocess.run(
+            [*CLI, "info", "--db", killed_db, "--json"], capture_output=True, text=True, check=True
+        ).stdout
+    )
     assert sum(i["files"] for i in info["ingests"]) == 2
