@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from stswatch.resample import sort_reports
 from stswatch.units import KNOTS_TO_MPS, SECONDS_PER_HOUR, haversine_m
 
 
@@ -120,7 +121,9 @@ def segment(positions: pl.DataFrame, params: Params | None = None) -> pl.DataFra
         positions = positions.drop("seg_id")
     if positions.height == 0:
         return positions.with_columns(pl.lit(None, pl.Utf8).alias("seg_id"))
-    df = with_previous(positions.sort("mmsi", "ts", "lon", "lat", maintain_order=True))
+    df = with_previous(sort_reports(positions, ("mmsi", "ts"), ("lon", "lat"))).with_row_index(
+        "_row"
+    )
     max_gap_s = params.max_gap_h * SECONDS_PER_HOUR
     reach = params.noise_dist_m + params.max_speed_mps * pl.col("dt_s")
     df = df.with_columns(
@@ -147,10 +150,9 @@ def segment(positions: pl.DataFrame, params: Params | None = None) -> pl.DataFra
             seg[lo : hi + 1] = _sequential(
                 lon[lo : hi + 1], lat[lo : hi + 1], t_s[lo : hi + 1], params
             )
-        df = pl.concat(
-            [df.filter(~pl.col("_slow")), slow.with_columns(pl.Series("_seg", seg))],
-            how="vertical",
-        ).sort("mmsi", "ts", "lon", "lat", maintain_order=True)
+        seg_all = df["_seg"].to_numpy().copy()
+        seg_all[slow["_row"].to_numpy()] = seg  # back in place: no second sort
+        df = df.with_columns(pl.Series("_seg", seg_all))
     return df.with_columns(
         pl.format("{}-{}", pl.col("mmsi"), pl.col("_seg")).alias("seg_id")
     ).select(*positions.columns, "seg_id")

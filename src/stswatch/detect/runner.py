@@ -28,6 +28,7 @@ from stswatch import __version__, schema, score, tracks
 from stswatch.config import Config
 from stswatch.detect.base import DetectContext, GeoLookup, empty_events
 from stswatch.errors import UsageError
+from stswatch.resample import sort_reports
 from stswatch.score.run import rescore
 from stswatch.store import Store
 
@@ -72,7 +73,7 @@ def run_detectors(
         raise UsageError(f"Unknown detector(s) {', '.join(unknown)}. Hint: have {', '.join(mods)}.")
     if positions.height == 0:
         return empty_events()
-    positions = positions.sort("mmsi", "ts")
+    positions = sort_reports(positions, ("mmsi", "ts"), ("lon", "lat"))  # no-op when sorted
     segmented = tracks.segment(positions, config.params("tracks"))
     ctx = DetectContext(geo=geo, statics=None if statics is None else statics.sort("mmsi", "ts"))
     frames = []
