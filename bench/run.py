@@ -2,7 +2,8 @@
 
 Each case runs in a fresh subprocess so peak memory (ru_maxrss) is its own. Inputs are the
 real samples shipped in data/samples, replicated where a case needs volume, and simulated
-traffic from ``stswatch simulate``.
+traffic from ``stswatch simulate``. The detection cases (detect, encounter, geopandas,
+loitering, movingpandas) live in bench/detect.py, on synthetic traffic from bench/synth.py.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+import detect  # bench/detect.py (this directory is on sys.path when run as a script)
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "data" / "samples"
@@ -112,9 +115,38 @@ report("pyais 3.3.1 decode only (same capture)", n, time.perf_counter() - t, "me
     return [_child(code)]
 
 
+DETECTION: dict[Path, detect.Runs] = {}  # data sets and results shared by detection cases
+
+
+def bench_detection(tmp: Path, args: argparse.Namespace, case: str) -> list[Result]:
+    """A detection case (see bench/detect.py): stswatch on ``--detect-sizes``, a peer on
+    ``--geopandas-sizes`` or ``--movingpandas-sizes`` beside stswatch on the same input."""
+    if tmp not in DETECTION:
+        DETECTION[tmp] = detect.Runs(
+            tmp,
+            [int(n) for n in args.detect_sizes],
+            {
+                "geopandas": [int(n) for n in args.geopandas_sizes],
+                "movingpandas": [int(n) for n in args.movingpandas_sizes],
+            },
+            args.peer_timeout,
+        )
+    runs = DETECTION[tmp]
+    if case in detect.PEERS:
+        rows = runs.peer(case, {"geopandas": "encounter", "movingpandas": "loitering"}[case])
+    else:
+        rows = runs.stswatch(case)
+    return [Result(**r) for r in rows]
+
+
 CASES: dict[str, Callable[[Path, argparse.Namespace], list[Result]]] = {
     "ingest": lambda tmp, a: bench_ingest(tmp, a.nmea_copies),
     "pyais": lambda tmp, a: bench_pyais(tmp),
+    "detect": lambda tmp, a: bench_detection(tmp, a, "detect"),
+    "encounter": lambda tmp, a: bench_detection(tmp, a, "encounter"),
+    "geopandas": lambda tmp, a: bench_detection(tmp, a, "geopandas"),
+    "loitering": lambda tmp, a: bench_detection(tmp, a, "loitering"),
+    "movingpandas": lambda tmp, a: bench_detection(tmp, a, "movingpandas"),
 }
 
 
@@ -145,6 +177,7 @@ def write(results: list[Result], out: Path, command: str) -> None:
         f"| {r.case} | {r.rows:,} | {r.seconds:.2f} | {r.rate:,.0f} | {r.peak_mb:,.0f} | {r.note} |"
         for r in results
     ]
+    lines += [line for runs in DETECTION.values() for line in runs.markdown()]
     out.write_text("\n".join(lines) + "\n")
 
 
@@ -153,6 +186,11 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md")
     ap.add_argument("--only", nargs="*", choices=list(CASES), default=list(CASES))
     ap.add_argument("--nmea-copies", type=int, default=12)
+    ap.add_argument("--detect-sizes", nargs="+", type=float, default=[1e6, 1e7])
+    ap.add_argument("--geopandas-sizes", nargs="+", type=float, default=[1e6, 1e7])
+    # MovingPandas takes about 22 min on 1M positions here: opt in with 1e5 1e6
+    ap.add_argument("--movingpandas-sizes", nargs="+", type=float, default=[1e5])
+    ap.add_argument("--peer-timeout", type=float, default=1800.0, help="seconds per peer case")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="stswatch-bench-"))
     results: list[Result] = []
