@@ -95,6 +95,21 @@ def sort_reports(df: pl.DataFrame, by: tuple[str, str], ties: tuple[str, ...]) -
     return df.sort(*by, *ties, nulls_last=True)
 
 
+def track_reports(positions: pl.DataFrame) -> pl.DataFrame:
+    """Columns track, mmsi, ts, lon, lat, sog (floats), sorted by (track, ts), one report per
+    track and time (the smallest lon, lat, sog: row order never matters)."""
+    key = track_column(positions)
+    pts = positions.select(
+        pl.col(key).alias("track"),
+        pl.col("mmsi").cast(pl.Int64),
+        "ts",
+        pl.col("lon").cast(pl.Float64),
+        pl.col("lat").cast(pl.Float64),
+        pl.col("sog").cast(pl.Float64),
+    )
+    return sort_reports(pts, ("track", "ts"), ("lon", "lat", "sog")).filter(first_of("track", "ts"))
+
+
 def resample(
     positions: pl.DataFrame, interval_s: int = INTERVAL_S, max_gap_s: float = MAX_GAP_S
 ) -> pl.DataFrame:

@@ -32,10 +32,8 @@ from stswatch.detect.base import DetectContext, empty_events, finish_events
 from stswatch.errors import UsageError
 from stswatch.resample import (
     circular_mean_lon,
-    first_of,
     haversine_m_expr,
-    sort_reports,
-    track_column,
+    track_reports,
 )
 from stswatch.units import KNOTS_TO_MPS, METERS_PER_NM
 
@@ -77,16 +75,7 @@ def detect(positions: pl.DataFrame, params: Params, ctx: DetectContext) -> pl.Da
             "port. Hint: pass the shipped geography (stswatch.geo) as ctx.geo, or set both "
             "minimum distances to 0."
         )
-    key = track_column(positions)
-    pts = positions.select(
-        pl.col(key).alias("track"),
-        pl.col("mmsi").cast(pl.Int64),
-        "ts",
-        pl.col("lon").cast(pl.Float64),
-        pl.col("lat").cast(pl.Float64),
-        pl.col("sog").cast(pl.Float64),
-    )
-    pts = sort_reports(pts, ("track", "ts"), ("lon", "lat", "sog")).filter(first_of("track", "ts"))
+    pts = track_reports(positions)
     prev = {f"{c}_p": pl.col(c).shift(1) for c in ("track", "ts", "lon", "lat", "sog")}
     dt_h = (pl.col("ts") - pl.col("ts_p")).dt.total_microseconds() / US_PER_H
     step_m = haversine_m_expr(pl.col("lon_p"), pl.col("lat_p"), pl.col("lon"), pl.col("lat"))

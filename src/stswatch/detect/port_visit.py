@@ -36,10 +36,8 @@ from stswatch.detect.base import DetectContext, empty_events, finish_events
 from stswatch.errors import UsageError
 from stswatch.resample import (
     circular_mean_lon,
-    first_of,
     haversine_m_expr,
-    sort_reports,
-    track_column,
+    track_reports,
 )
 from stswatch.units import KNOTS_TO_MPS
 
@@ -108,16 +106,7 @@ def detect(positions: pl.DataFrame, params: Params, ctx: DetectContext) -> pl.Da
             "The port_visit detector needs ctx.geo to name ports (a PortLookup with "
             "nearest_port). Hint: pass the shipped geography (stswatch.geo) as ctx.geo."
         )
-    key = track_column(positions)
-    pts = positions.select(
-        pl.col(key).alias("track"),
-        pl.col("mmsi").cast(pl.Int64),
-        "ts",
-        pl.col("lon").cast(pl.Float64),
-        pl.col("lat").cast(pl.Float64),
-        pl.col("sog").cast(pl.Float64),
-    )
-    pts = sort_reports(pts, ("track", "ts"), ("lon", "lat", "sog")).filter(first_of("track", "ts"))
+    pts = track_reports(positions)
     if pts.height == 0:
         return empty_events()
     near = geo.nearest_port(pts["lon"].to_numpy(), pts["lat"].to_numpy())
