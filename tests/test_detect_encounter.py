@@ -10,21 +10,19 @@ distances to shore come from Natural Earth 110m land with shapely: nothing is a 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 import pytest
-import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.spatial import cKDTree
-from shapely.affinity import translate
-from shapely.geometry import shape
 
+from scenario import T0, WorldGeo, evidence, hm
+from scenario import leg as _leg
 from stswatch import schema
 from stswatch.detect import encounter
 from stswatch.detect.base import DetectContext
@@ -32,43 +30,8 @@ from stswatch.errors import UsageError
 from stswatch.resample import resample
 from stswatch.units import haversine_m
 
-T0 = datetime(2024, 3, 1, tzinfo=UTC)
 A, B, C, FAR = 412000001, 412000002, 412000003, 636000009
 METERS_PER_DEG_LAT = 111_195.0
-
-
-class WorldGeo:
-    """GeoLookup measured honestly: WPI ports by haversine, shore from Natural Earth 110m."""
-
-    def __init__(self, shared: Path) -> None:
-        ports = pl.read_csv(shared / "gfw-anchorages" / "WPI_ports.csv")
-        self.port_lon = ports["longitude"].to_numpy()
-        self.port_lat = ports["latitude"].to_numpy()
-        feats = json.loads((shared / "natural-earth" / "ne_110m_land.json").read_text())["features"]
-        land = shapely.union_all([shape(f["geometry"]) for f in feats])
-        # copies shifted by 360 degrees so that distances are right across the antimeridian
-        self.land = shapely.union_all([land, translate(land, 360.0), translate(land, -360.0)])
-        self.coast = self.land.boundary
-
-    def distance_to_port_m(
-        self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
-    ) -> npt.NDArray[np.float64]:
-        d = haversine_m(lon[:, None], lat[:, None], self.port_lon[None, :], self.port_lat[None, :])
-        return d.min(axis=1) if len(lon) else np.zeros(0)
-
-    def on_land(
-        self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
-    ) -> npt.NDArray[np.bool_]:
-        return shapely.contains_xy(self.land, lon, lat)
-
-    def distance_to_shore_m(
-        self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
-    ) -> npt.NDArray[np.float64]:
-        nearest = shapely.get_coordinates(
-            shapely.shortest_line(self.coast, shapely.points(lon, lat))
-        )
-        d = haversine_m(lon, lat, nearest[0::2, 0], nearest[0::2, 1])  # line: coast -> point
-        return np.where(self.on_land(lon, lat), 0.0, d)
 
 
 @pytest.fixture(scope="module")
@@ -76,40 +39,9 @@ def geo(shared: Path) -> WorldGeo:
     return WorldGeo(shared)
 
 
-def hm(hhmm: str) -> datetime:
-    """'HH:MM' on 2024-03-01, '+1 HH:MM' on the day after."""
-    day = 1 if hhmm.startswith("+1 ") else 0
-    h, m = hhmm.removeprefix("+1 ").split(":")
-    return T0 + timedelta(days=day, hours=int(h), minutes=int(m))
-
-
-def leg(
-    mmsi: int,
-    start: str,
-    end: str,
-    frm: tuple[float, float],
-    to: tuple[float, float],
-    sog: float | None,
-    every_min: float = 3.0,
-    offset_min: float = 0.0,
-) -> pl.DataFrame:
-    """Reports at even intervals of at most ``every_min`` minutes from ``start`` (plus
-    ``offset_min``) to ``end`` inclusive, moving in a straight line from ``frm`` to ``to``
-    (lon, lat), each reporting speed ``sog``."""
-    t0, t1 = hm(start) + timedelta(minutes=offset_min), hm(end)
-    span_min = (t1 - t0).total_seconds() / 60.0
-    n = int(np.ceil(span_min / every_min - 1e-9)) + 1
-    f = np.linspace(0.0, 1.0, n) if n > 1 else np.zeros(1)
-    dlon = ((to[0] - frm[0] + 180.0) % 360.0) - 180.0
-    return pl.DataFrame(
-        {
-            "mmsi": [mmsi] * n,
-            "ts": [t0 + timedelta(minutes=span_min * x) for x in f],
-            "lon": ((frm[0] + f * dlon + 180.0) % 360.0) - 180.0,
-            "lat": frm[1] + f * (to[1] - frm[1]),
-            "sog": [sog] * n,
-        }
-    )
+def leg(*args: Any, every_min: float = 3.0, **kwargs: Any) -> pl.DataFrame:
+    """``scenario.leg`` reporting every 3 minutes unless told otherwise."""
+    return _leg(*args, every_min=every_min, **kwargs)
 
 
 def positions(*legs: pl.DataFrame) -> pl.DataFrame:
@@ -124,10 +56,6 @@ def positions(*legs: pl.DataFrame) -> pl.DataFrame:
 
 def east(lon: float, lat: float, metres: float) -> tuple[float, float]:
     return lon + metres / (METERS_PER_DEG_LAT * np.cos(np.radians(lat))), lat
-
-
-def evidence(events: pl.DataFrame, k: int = 0) -> dict[str, Any]:
-    return json.loads(events["evidence"][k])
 
 
 SEA = (124.50, 30.50)  # East China Sea, ~250 km off Shanghai, ~130 nm from the nearest coast

@@ -8,8 +8,7 @@ MMSI 416000000 from GFW's gpsdio-segment test data, an MMSI shared by several ve
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,45 +16,21 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 import pytest
-import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from shapely.affinity import translate
-from shapely.geometry import shape
 
+from scenario import T0, NaturalEarthLand, evidence, hm, positions
 from stswatch.detect import gap
 from stswatch.detect.base import DetectContext
 from stswatch.errors import UsageError
 from stswatch.units import METERS_PER_NM, haversine_m
 
-T0 = datetime(2024, 3, 1, tzinfo=UTC)
 A, B, C = 412000001, 412000002, 412000003
 NM_LON_AT_30N = METERS_PER_NM / (111_195.0 * np.cos(np.radians(30.0)))  # degrees per nm
 
 
-class ShoreGeo:
-    """GeoLookup with shore distances from Natural Earth 110m land (shapely, haversine)."""
-
-    def __init__(self, shared: Path) -> None:
-        feats = json.loads((shared / "natural-earth" / "ne_110m_land.json").read_text())["features"]
-        land = shapely.union_all([shape(f["geometry"]) for f in feats])
-        # copies shifted by 360 degrees so that distances are right across the antimeridian
-        self.land = shapely.union_all([land, translate(land, 360.0), translate(land, -360.0)])
-        self.coast = self.land.boundary
-
-    def on_land(
-        self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
-    ) -> npt.NDArray[np.bool_]:
-        return shapely.contains_xy(self.land, lon, lat)
-
-    def distance_to_shore_m(
-        self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
-    ) -> npt.NDArray[np.float64]:
-        line = shapely.shortest_line(self.coast, shapely.points(lon, lat))  # coast -> point
-        coast = shapely.get_coordinates(line)[0::2]
-        return np.where(
-            self.on_land(lon, lat), 0.0, haversine_m(lon, lat, coast[:, 0], coast[:, 1])
-        )
+class ShoreGeo(NaturalEarthLand):
+    """Shore distances from Natural Earth 110m land; asking it about ports fails the test."""
 
     def distance_to_port_m(
         self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
@@ -66,13 +41,6 @@ class ShoreGeo:
 @pytest.fixture(scope="module")
 def geo(shared: Path) -> ShoreGeo:
     return ShoreGeo(shared)
-
-
-def hm(hhmm: str) -> datetime:
-    """'HH:MM' on 2024-03-01, '+1 HH:MM' on the day after."""
-    day = 1 if hhmm.startswith("+1 ") else 0
-    h, m = hhmm.removeprefix("+1 ").split(":")
-    return T0 + timedelta(days=day, hours=int(h), minutes=int(m))
 
 
 def reports(mmsi: int, rows: list[tuple[str, float, float, float | None]]) -> pl.DataFrame:
@@ -93,14 +61,6 @@ def reports(mmsi: int, rows: list[tuple[str, float, float, float | None]]) -> pl
             "sog": pl.Float32,
         },
     )
-
-
-def positions(*frames: pl.DataFrame) -> pl.DataFrame:
-    return pl.concat(frames).sort("mmsi", "ts")
-
-
-def evidence(ev: pl.DataFrame, k: int = 0) -> dict[str, Any]:
-    return json.loads(ev["evidence"][k])
 
 
 def dark_tanker(mmsi: int = A, silent_from: str = "06:00", back_at: str = "20:00") -> pl.DataFrame:

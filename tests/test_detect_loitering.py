@@ -8,63 +8,25 @@ real World Port Index list, shore distances come from Natural Earth 110m land (b
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 import pytest
-import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from shapely.affinity import translate
-from shapely.geometry import shape
 
+from scenario import T0, WorldGeo, evidence, hm, leg, positions
 from stswatch.detect import loitering
 from stswatch.detect.base import DetectContext
 from stswatch.errors import UsageError
-from stswatch.units import METERS_PER_NM, haversine_m
+from stswatch.units import METERS_PER_NM
 
-T0 = datetime(2024, 3, 1, tzinfo=UTC)
 A, B, FAR = 412000001, 412000002, 636000009
 SEA = (124.50, 30.50)  # East China Sea, ~130 nm from the nearest coast
 DEG_LAT_PER_KN_H = METERS_PER_NM / 111_195.0  # degrees of latitude sailed in 1 h at 1 kn
-
-
-class WorldGeo:
-    """GeoLookup measured honestly: WPI ports by haversine, shore from Natural Earth 110m."""
-
-    def __init__(self, shared: Path) -> None:
-        ports = pl.read_csv(shared / "gfw-anchorages" / "WPI_ports.csv")
-        self.port_lon = ports["longitude"].to_numpy()
-        self.port_lat = ports["latitude"].to_numpy()
-        feats = json.loads((shared / "natural-earth" / "ne_110m_land.json").read_text())["features"]
-        land = shapely.union_all([shape(f["geometry"]) for f in feats])
-        self.land = shapely.union_all([land, translate(land, 360.0), translate(land, -360.0)])
-        self.coast = self.land.boundary
-
-    def distance_to_port_m(
-        self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
-    ) -> npt.NDArray[np.float64]:
-        d = haversine_m(lon[:, None], lat[:, None], self.port_lon[None, :], self.port_lat[None, :])
-        return d.min(axis=1) if len(lon) else np.zeros(0)
-
-    def on_land(
-        self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
-    ) -> npt.NDArray[np.bool_]:
-        return shapely.contains_xy(self.land, lon, lat)
-
-    def distance_to_shore_m(
-        self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
-    ) -> npt.NDArray[np.float64]:
-        line = shapely.shortest_line(self.coast, shapely.points(lon, lat))  # coast -> point
-        coast = shapely.get_coordinates(line)[0::2]
-        return np.where(
-            self.on_land(lon, lat), 0.0, haversine_m(lon, lat, coast[:, 0], coast[:, 1])
-        )
 
 
 @pytest.fixture(scope="module")
@@ -72,51 +34,8 @@ def geo(shared: Path) -> WorldGeo:
     return WorldGeo(shared)
 
 
-def hm(hhmm: str) -> datetime:
-    """'HH:MM' on 2024-03-01, '+1 HH:MM' on the day after."""
-    day = 1 if hhmm.startswith("+1 ") else 0
-    h, m = hhmm.removeprefix("+1 ").split(":")
-    return T0 + timedelta(days=day, hours=int(h), minutes=int(m))
-
-
-def leg(
-    mmsi: int,
-    start: str,
-    end: str,
-    frm: tuple[float, float],
-    to: tuple[float, float],
-    sog: float | None,
-    every_min: float = 10.0,
-) -> pl.DataFrame:
-    """Reports at even intervals of at most ``every_min`` minutes from ``start`` to ``end``
-    inclusive, in a straight line from ``frm`` to ``to`` (lon, lat), reporting ``sog``."""
-    t0, t1 = hm(start), hm(end)
-    span = (t1 - t0).total_seconds() / 60.0
-    n = int(np.ceil(span / every_min - 1e-9)) + 1
-    f = np.linspace(0.0, 1.0, n) if n > 1 else np.zeros(1)
-    dlon = ((to[0] - frm[0] + 180.0) % 360.0) - 180.0
-    return pl.DataFrame(
-        {
-            "mmsi": [mmsi] * n,
-            "ts": [t0 + timedelta(minutes=span * x) for x in f],
-            "lon": ((frm[0] + f * dlon + 180.0) % 360.0) - 180.0,
-            "lat": frm[1] + f * (to[1] - frm[1]),
-            "sog": [sog] * n,
-        },
-        schema_overrides={"ts": pl.Datetime("us", "UTC"), "sog": pl.Float32},
-    )
-
-
-def positions(*legs: pl.DataFrame) -> pl.DataFrame:
-    return pl.concat(legs).sort("mmsi", "ts")
-
-
 def north(p: tuple[float, float], kn: float, hours: float) -> tuple[float, float]:
     return p[0], p[1] + kn * hours * DEG_LAT_PER_KN_H
-
-
-def evidence(ev: pl.DataFrame, k: int = 0) -> dict[str, Any]:
-    return json.loads(ev["evidence"][k])
 
 
 def waiting_tanker(start: str, end: str, at: tuple[float, float] = SEA) -> list[pl.DataFrame]:

@@ -6,10 +6,8 @@ found by haversine distance: Nampo and Kyomipo (DPRK, 19 km apart) and Shanghai.
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -18,12 +16,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from scenario import WpiPorts, evidence, hm, leg, positions
 from stswatch.detect import port_visit
 from stswatch.detect.base import DetectContext
 from stswatch.errors import UsageError
 from stswatch.units import haversine_m
 
-T0 = datetime(2024, 3, 1, tzinfo=UTC)
 A, B = 412000001, 412000002
 NAMPO = (125.4, 38.716667)  # WPI: PRK, NAMPO
 KYOMIPO = (125.616667, 38.733333)  # WPI: PRK, KYOMIP'O
@@ -31,40 +29,8 @@ SHANGHAI = (121.5, 31.216667)  # WPI: CHN, SHANGHAI
 M_PER_DEG_LAT = 111_195.0
 
 
-class PortGeo:
-    """PortLookup over the World Port Index: the nearest port by haversine distance."""
-
-    def __init__(self, shared: Path) -> None:
-        self.ports = pl.read_csv(shared / "gfw-anchorages" / "WPI_ports.csv")
-        self.lon = self.ports["longitude"].to_numpy()
-        self.lat = self.ports["latitude"].to_numpy()
-
-    def _dist(
-        self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
-    ) -> npt.NDArray[np.float64]:
-        return haversine_m(lon[:, None], lat[:, None], self.lon[None, :], self.lat[None, :])
-
-    def nearest_port(
-        self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
-    ) -> pl.DataFrame:
-        d = self._dist(lon, lat)
-        k = d.argmin(axis=1)
-        p = self.ports[k]
-        return pl.DataFrame(
-            {
-                "dist_m": d[np.arange(len(k)), k],
-                "port_id": (p["iso3"] + ":" + p["label"]).to_list(),
-                "name": p["label"].to_list(),
-                "country": p["iso3"].to_list(),
-                "kind": ["port"] * len(k),
-                "is_dprk": (p["iso3"] == "PRK").to_list(),
-            }
-        )
-
-    def distance_to_port_m(
-        self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
-    ) -> npt.NDArray[np.float64]:
-        return self._dist(lon, lat).min(axis=1)
+class PortGeo(WpiPorts):
+    """PortLookup over the World Port Index; asking it about land or shore fails the test."""
 
     def distance_to_shore_m(
         self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
@@ -82,50 +48,8 @@ def geo(shared: Path) -> PortGeo:
     return PortGeo(shared)
 
 
-def hm(hhmm: str) -> datetime:
-    """'HH:MM' on 2024-03-01, '+1 HH:MM' on the day after."""
-    day = 1 if hhmm.startswith("+1 ") else 0
-    h, m = hhmm.removeprefix("+1 ").split(":")
-    return T0 + timedelta(days=day, hours=int(h), minutes=int(m))
-
-
 def west(p: tuple[float, float], metres: float) -> tuple[float, float]:
     return p[0] - metres / (M_PER_DEG_LAT * np.cos(np.radians(p[1]))), p[1]
-
-
-def leg(
-    mmsi: int,
-    start: str,
-    end: str,
-    frm: tuple[float, float],
-    to: tuple[float, float],
-    sog: float | None,
-    every_min: float = 10.0,
-) -> pl.DataFrame:
-    """Reports at even intervals of at most ``every_min`` minutes from ``start`` to ``end``
-    inclusive, in a straight line from ``frm`` to ``to`` (lon, lat), reporting ``sog``."""
-    t0, t1 = hm(start), hm(end)
-    span = (t1 - t0).total_seconds() / 60.0
-    n = int(np.ceil(span / every_min - 1e-9)) + 1
-    f = np.linspace(0.0, 1.0, n) if n > 1 else np.zeros(1)
-    return pl.DataFrame(
-        {
-            "mmsi": [mmsi] * n,
-            "ts": [t0 + timedelta(minutes=span * x) for x in f],
-            "lon": frm[0] + f * (to[0] - frm[0]),
-            "lat": frm[1] + f * (to[1] - frm[1]),
-            "sog": [sog] * n,
-        },
-        schema_overrides={"ts": pl.Datetime("us", "UTC"), "sog": pl.Float32},
-    )
-
-
-def positions(*legs: pl.DataFrame) -> pl.DataFrame:
-    return pl.concat(legs).sort("mmsi", "ts")
-
-
-def evidence(ev: pl.DataFrame, k: int = 0) -> dict[str, Any]:
-    return json.loads(ev["evidence"][k])
 
 
 def call_at(port: tuple[float, float], mmsi: int = A) -> list[pl.DataFrame]:
