@@ -1,9 +1,12 @@
 """Reader for raw NMEA 0183 AIS logs (``!AIVDM``/``!AIVDO`` sentences with any talker).
 
-Each block of lines is framed and checksummed column-wise (``nmea_frame``), multi-sentence
-messages are assembled by talker, channel, sequence id, part count and tag-block group
-``g:`` (not by station: USCG loggers may write it on one part only), payloads are decoded
-with pyais (``nmea_decode``) and every message gets the time of its line. A line's time is
+Each block of lines is framed and checksummed column-wise (``nmea_frame``: NumPy on the
+bytes for the usual lines, Polars for the rest), multi-sentence messages are assembled by
+talker, channel, sequence id, part count and tag-block group ``g:`` (not by station: USCG
+loggers may write it on one part only; parts that follow each other are joined
+column-wise), payloads are decoded column-wise with NumPy, equal to pyais field for field,
+with pyais itself for what the NumPy decoder does not handle (``nmea_decode``,
+``nmea_vector``), and every message gets the time of its line. A line's time is
 its own receiver time (tag block ``c:``, USCG trailer, timestamp before or after the
 sentence, or the preceding GateHouse ``$PGHP`` line); a line without one takes the nearest
 preceding line time in the file, and lines before the first time take the first. Only in
@@ -35,7 +38,7 @@ from stswatch.ingest.nmea_decode import (
     Decoded,
     decode_messages,
 )
-from stswatch.ingest.nmea_frame import frame_lines
+from stswatch.ingest.nmea_frame import frame_block_parts, frame_lines
 from stswatch.ingest.stream import iter_line_blocks
 
 # A file whose first HOLD_BYTES carry base-station anchors but no receiver time is timed by
@@ -52,10 +55,11 @@ MESSAGE_COLUMNS = {
     "fill": pl.Int8,
     "station": pl.String,
 }
-UTF8_BOM = "\xef\xbb\xbf"  # as decoded from latin-1
+UTF8_BOM = b"\xef\xbb\xbf"
 SOURCE_COLUMNS = {"line_no": pl.Int64, "us": pl.Int64}
 
 PartKey = tuple[str, str, str, int, str | None]
+PART_KEY = ("talker", "channel", "seq", "frag_cnt", "group")
 
 
 @dataclass
@@ -81,7 +85,52 @@ class Assembler:
                 self.rejects[k].append(v)
 
     def add(self, parts: pl.DataFrame) -> pl.DataFrame:
-        """Feed parts (frame rows with frag_cnt > 1) in file order; return complete messages."""
+        """Feed parts (frame rows with frag_cnt > 1) in file order; return complete messages.
+
+        Messages whose parts follow each other in order (the usual case) are joined
+        column-wise when nothing else in flight shares their key; the other parts go
+        through ``add_rows`` one by one, which gives the same result.
+        """
+        if parts.height == 0:
+            return pl.DataFrame(schema=MESSAGE_COLUMNS)
+        key = list(PART_KEY)
+        same = pl.all_horizontal(pl.col(k).eq_missing(pl.col(k).shift(1)) for k in key)
+        follows = same & (pl.col("frag_num") == pl.col("frag_num").shift(1) + 1)
+        chain = (~follows.fill_null(False)).cum_sum()
+        df = (
+            parts.lazy()
+            .with_columns(chain.alias("_chain"))
+            .with_columns(
+                (
+                    (pl.col("frag_num").first().over("_chain") == 1)
+                    & (pl.len().over("_chain") == pl.col("frag_cnt"))
+                ).alias("_whole")
+            )
+            .collect()
+        )
+        # A whole chain is one message; it is independent of the rest unless a loose part
+        # of this block or an unfinished message from before shares its key.
+        busy = set(df.filter(~pl.col("_whole")).select(key).iter_rows()) | set(self.pending)
+        if busy:
+            held = pl.DataFrame(
+                list(busy), schema=df.select(key).schema, orient="row", strict=False
+            )
+            df = df.join(
+                held.with_columns(pl.lit(True).alias("_busy")),
+                on=key,
+                how="left",
+                nulls_equal=True,
+                maintain_order="left",
+            ).with_columns(pl.col("_whole") & pl.col("_busy").is_null())
+        fast = df.filter(pl.col("_whole"))
+        rest = self.add_rows(df.filter(~pl.col("_whole")))
+        joined = _join_chains(fast)
+        if rest.height == 0:
+            return joined
+        return pl.concat([joined, rest]).sort("line_no")
+
+    def add_rows(self, parts: pl.DataFrame) -> pl.DataFrame:
+        """``add`` one part at a time, in order."""
         out: dict[str, list[object]] = {k: [] for k in MESSAGE_COLUMNS}
         cols = ["line_no", "raw", "talker", "channel", "seq", "frag_cnt", "frag_num", "group"]
         rows = parts.select(*cols, "station", "payload", "fill").iter_rows()
@@ -119,6 +168,38 @@ class Assembler:
         return df
 
 
+def _join_chains(parts: pl.DataFrame) -> pl.DataFrame:
+    """Messages (``MESSAGE_COLUMNS``) from parts that come as whole messages in order."""
+    if parts.height == 0:
+        return pl.DataFrame(schema=MESSAGE_COLUMNS)
+    raw, payload, fill = pl.col("raw"), pl.col("payload"), pl.col("fill")
+    station: pl.Expr = pl.when(pl.col("station") != "").then(pl.col("station"))  # not empty
+    most = parts["frag_cnt"].max()
+    for k in range(1, most if isinstance(most, int) else 1):
+        more = pl.col("frag_cnt") > k
+        st = pl.col("station").shift(-k)
+        joined = pl.concat_str([raw, pl.lit("\n"), pl.col("raw").shift(-k)])
+        raw = pl.when(more).then(joined).otherwise(raw)
+        payload = pl.when(more).then(payload + pl.col("payload").shift(-k)).otherwise(payload)
+        fill = pl.when(more).then(pl.col("fill").shift(-k)).otherwise(fill)
+        station = pl.coalesce(station, pl.when(more & (st != "")).then(st))
+    return (
+        parts.lazy()
+        .select(
+            "line_no",
+            raw.alias("raw"),
+            payload.alias("payload"),
+            fill.alias("fill"),
+            station.alias("station"),
+            "frag_num",
+        )
+        .filter(pl.col("frag_num") == 1)
+        .drop("frag_num")
+        .collect()
+        .cast(MESSAGE_COLUMNS)  # type: ignore[arg-type]
+    )
+
+
 @dataclass
 class _Block:
     """One block's rows, waiting for the file's time mode to be known."""
@@ -131,24 +212,41 @@ class _Block:
 
 
 def _process(
-    framed: pl.DataFrame, asm: Assembler, opts: ReadOptions, nbytes: int, vectorized: bool
+    frames: list[pl.DataFrame], asm: Assembler, opts: ReadOptions, nbytes: int, vectorized: bool
 ) -> _Block:
-    ais = framed.filter(pl.col("kind") == "ais")
-    singles = ais.filter(pl.col("frag_cnt") == 1).select(list(MESSAGE_COLUMNS))
-    assembled = asm.add(ais.filter(pl.col("frag_cnt") > 1))
-    msgs = pl.concat([singles, assembled]).sort("line_no")
+    """Assemble, decode and collect the rejects and line times of one block of lines, given
+    as framed rows (``FRAME_SCHEMA``) in one or more frames, each in line order."""
+    frames = [f for f in frames if f.height] or frames[:1]
+    ais = [f.lazy().filter(pl.col("kind") == "ais") for f in frames]
+    singles = _in_order(
+        [a.filter(pl.col("frag_cnt") == 1).select(list(MESSAGE_COLUMNS)) for a in ais]
+    )
+    assembled = asm.add(_in_order([a.filter(pl.col("frag_cnt") > 1) for a in ais]))
+    msgs = _in_order([singles.lazy(), assembled.lazy()])
     decoded = decode_messages(msgs, opts.now, vectorized=vectorized)
     rejects = pl.concat(
         [
-            framed.filter(pl.col("kind") == "reject").select(list(REJECT_COLUMNS)),
+            *(f.filter(pl.col("kind") == "reject").select(list(REJECT_COLUMNS)) for f in frames),
             asm.take_rejects(),
             decoded.rejects,
         ]
     )
-    times = framed.filter(pl.col("own_us").is_not_null()).select(
-        "line_no", pl.col("own_us").alias("us")
+    times = pl.concat(
+        [
+            f.filter(pl.col("own_us").is_not_null()).select("line_no", pl.col("own_us").alias("us"))
+            for f in frames
+        ]
     )
-    return _Block(decoded, rejects, framed.height, times, nbytes)
+    return _Block(decoded, rejects, sum(f.height for f in frames), times, nbytes)
+
+
+def _in_order(parts: list[pl.LazyFrame]) -> pl.DataFrame:
+    """The rows of frames each in line order, together in line order."""
+    frames = [p.collect() for p in parts]
+    frames = [f for f in frames if f.height] or frames[:1]
+    if len(frames) == 1:
+        return frames[0]
+    return pl.concat(frames).sort("line_no")
 
 
 class _Timeline:
@@ -279,14 +377,12 @@ def read(stream: io.RawIOBase, opts: ReadOptions, *, vectorized: bool = True) ->
     asm = Assembler()
     timeline = _Timeline(opts)
     for first_line, block in iter_line_blocks(stream):
-        text = block.decode("latin-1")
-        if first_line == 1 and text.startswith(UTF8_BOM):
-            text = text[len(UTF8_BOM) :]
-        lines = text.split("\n")
-        if text.endswith("\n"):
-            lines.pop()
-        framed = frame_lines(lines, first_line)
-        yield from timeline.push(_process(framed, asm, opts, len(block), vectorized))
+        if first_line == 1 and block.startswith(UTF8_BOM):
+            block = block[len(UTF8_BOM) :]
+        frames = (
+            list(frame_block_parts(block, first_line)) if block else [frame_lines([""], first_line)]
+        )
+        yield from timeline.push(_process(frames, asm, opts, len(block), vectorized))
     asm.finish()
     tail = _empty_block()
     tail.rejects = asm.take_rejects()

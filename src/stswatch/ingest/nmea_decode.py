@@ -1,9 +1,11 @@
 """Decoding of assembled AIS payloads into position, static and time-anchor rows.
 
 The payload checks (armour characters, message type, bit length) run column-wise on a whole
-block; the fields themselves come from pyais, the reference decoder, one payload at a time
-through its low-level ``MSG_CLASS[type].from_vector``, except types 1, 2, 3, 18 and 27,
-which by default go through the equivalent NumPy decoder in ``nmea_vector``. Types 1, 2, 3,
+block. By default the fields of types 1-5, 18, 19, 24 (parts A and B) and 27 come from the
+NumPy decoder in ``nmea_vector``, column-wise and field-for-field equal to pyais, the
+reference decoder; anything else it does not handle (type-24 parts 2 and 3, and every
+payload with ``vectorized=False``) goes through pyais one payload at a time with its
+low-level ``MSG_CLASS[type].from_vector``. Types 1, 2, 3,
 18, 19 and 27 give positions; 5, 19 and 24 (parts A and B) give static and voyage data; type
 4 base station reports give only a UTC time anchor; every other defined type is counted as
 skipped. A payload with characters outside the six-bit armour, fewer bits than the fields
@@ -20,7 +22,12 @@ import polars as pl
 from pyais.bit_vector import bit_vector
 from pyais.messages import MSG_CLASS
 
-from stswatch.ingest.nmea_vector import VECTOR_TYPES, decode_positions
+from stswatch.ingest.nmea_vector import (
+    VECTOR_TYPES,
+    anchor_times,
+    decode_positions,
+    decode_statics,
+)
 
 POSITION_TYPES = (1, 2, 3, 18, 19, 27)
 STATIC_TYPES = (5, 19, 24)
@@ -37,6 +44,9 @@ MAX_FUTURE = timedelta(days=1)
 # Six-bit armour: '0'-'W' and '`'-'w'.
 ARMOUR_RE = r"^[0-W`-w]+$"
 _ARMOUR = [chr(c) for c in range(48, 88)] + [chr(c) for c in range(96, 120)]
+# The 7th armoured character holds bits 36-41; type-24 part number is bits 38-39.
+_PART_B_CHARS = [c for i, c in enumerate(_ARMOUR) if (i >> 2) & 3 == 1]
+_PART_AB_CHARS = [c for i, c in enumerate(_ARMOUR) if (i >> 2) & 3 <= 1]
 
 POSITION_COLUMNS = {
     "mmsi": pl.Int64,
@@ -101,8 +111,9 @@ def eta_text(month: int, day: int, hour: int, minute: int) -> str | None:
 def decode_messages(msgs: pl.DataFrame, now: datetime, *, vectorized: bool = True) -> Decoded:
     """Decode messages (columns line_no, raw, payload, fill, station) of one block.
 
-    With ``vectorized``, types 1, 2, 3, 18 and 27 go through the NumPy decoder
-    (``nmea_vector``, field-for-field equal to pyais); otherwise everything goes through pyais.
+    With ``vectorized``, types 1-5, 18, 19, 24 (parts A and B) and 27 go through the NumPy
+    decoder (``nmea_vector``, field-for-field equal to pyais); otherwise, and for anything
+    else, pyais decodes each payload.
     """
     msgs = msgs.with_columns(
         message_types(msgs["payload"]).alias("type"),
@@ -121,25 +132,31 @@ def decode_messages(msgs: pl.DataFrame, now: datetime, *, vectorized: bool = Tru
         .when(bits < need)
         .then(pl.format("payload too short: {} bits, type {} needs {}", bits, t, need))
     )
-    msgs = msgs.with_columns(reason.alias("why"))
-    bad = msgs.filter(pl.col("why").is_not_null())
-    ok = msgs.filter(pl.col("why").is_null())
     used = list(POSITION_TYPES) + list(STATIC_TYPES) + [ANCHOR_TYPE]
-    skipped_types = ok.filter(~t.is_in(used))["type"].value_counts()
-    skipped = {f"type_{ty}": int(k) for ty, k in skipped_types.iter_rows()}
-    todo = ok.filter(t.is_in(used))
-    fast = pl.DataFrame(schema=POSITION_COLUMNS)
+    why = pl.col("why")
+    # Rows are filtered from msgs once per destination (no copies of the rows in between).
+    msgs = msgs.with_columns(reason.alias("why")).with_columns(
+        (why.is_null() & t.is_in(used)).alias("_todo")
+    )
+    bad = msgs.filter(why.is_not_null())
+    skipped_types = msgs.select(pl.col("type").filter(why.is_null() & ~t.is_in(used)))
+    skipped = {f"type_{ty}": int(k) for ty, k in skipped_types["type"].value_counts().iter_rows()}
+    todo = msgs
+    fast_pos = pl.DataFrame(schema=POSITION_COLUMNS)
+    fast_sta = pl.DataFrame(schema=STATIC_COLUMNS)
+    fast_anchors = pl.DataFrame(schema=ANCHOR_COLUMNS)
+    fast_rej = pl.DataFrame(schema=REJECT_COLUMNS)
+    latest = now + MAX_FUTURE
     if vectorized:
-        vec = todo.filter(t.is_in(VECTOR_TYPES))
-        todo = todo.filter(~t.is_in(VECTOR_TYPES))
-        fast = decode_positions(vec["payload"], vec["type"]).hstack(
-            vec.select("station", "line_no", "raw")
-        )
+        todo, fast_pos, fast_sta, fast_anchors, fast_rej, n4 = _decode_vectorized(msgs, latest)
+        if n4:
+            skipped["type_4"] = skipped.get("type_4", 0) + n4
+    else:
+        todo = msgs.filter(pl.col("_todo"))
     pos: list[tuple[object, ...]] = []
     sta: list[tuple[object, ...]] = []
     anchors: list[tuple[int, int]] = []
     rej: list[tuple[object, ...]] = []
-    latest = now + MAX_FUTURE
     for line_no, raw, payload, fill, station, ty, nbits in todo.select(
         "line_no", "raw", "payload", "fill", "station", "type", "bits"
     ).iter_rows():
@@ -149,8 +166,7 @@ def decode_messages(msgs: pl.DataFrame, now: datetime, *, vectorized: bool = Tru
             rej.append((line_no, "undecodable", _why(exc), raw))
             continue
         if ty == 24 and msg.partno == 1 and nbits < MIN_BITS_24B:
-            detail = f"payload too short: {nbits} bits, type 24 part B needs {MIN_BITS_24B}"
-            rej.append((line_no, "undecodable", detail, raw))
+            rej.append((line_no, "undecodable", _short_24b(nbits), raw))
             continue
         if ty in POSITION_TYPES:
             pos.append(_position(msg, ty, station, line_no, raw))
@@ -165,14 +181,73 @@ def decode_messages(msgs: pl.DataFrame, now: datetime, *, vectorized: bool = Tru
         "line_no", pl.lit("undecodable").alias("reason"), pl.col("why").alias("detail"), "raw"
     )
     return Decoded(
-        positions=pl.concat([pl.DataFrame(pos, schema=POSITION_COLUMNS, orient="row"), fast]).sort(
-            "line_no"
+        positions=_merge(pl.DataFrame(pos, schema=POSITION_COLUMNS, orient="row"), fast_pos),
+        statics=_merge(pl.DataFrame(sta, schema=STATIC_COLUMNS, orient="row"), fast_sta),
+        anchors=_merge(pl.DataFrame(anchors, schema=ANCHOR_COLUMNS, orient="row"), fast_anchors),
+        rejects=pl.concat(
+            [bad_rows, _merge(pl.DataFrame(rej, schema=REJECT_COLUMNS, orient="row"), fast_rej)]
         ),
-        statics=pl.DataFrame(sta, schema=STATIC_COLUMNS, orient="row"),
-        anchors=pl.DataFrame(anchors, schema=ANCHOR_COLUMNS, orient="row"),
-        rejects=pl.concat([bad_rows, pl.DataFrame(rej, schema=REJECT_COLUMNS, orient="row")]),
         skipped=skipped,
     )
+
+
+def _decode_vectorized(
+    msgs: pl.DataFrame, latest: datetime
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame, int]:
+    """Decode the rows of ``msgs`` marked ``_todo`` that ``nmea_vector`` handles; return the
+    rest (for pyais), positions, statics, anchors, rejects (type-24 part B too short) and
+    the number of type-4 reports."""
+    t, todo = pl.col("type"), pl.col("_todo")
+    part = pl.col("payload").str.slice(6, 1)  # bits 36-41: part number at bits 38-39
+    part_ab = (t == 24) & part.is_in(_PART_AB_CHARS)
+    short = (t == 24) & part.is_in(_PART_B_CHARS) & (pl.col("bits") < MIN_BITS_24B)
+    meta = ["station", "line_no", "raw"]
+    pos_rows = msgs.filter(todo & t.is_in(VECTOR_TYPES))
+    positions = decode_positions(pos_rows["payload"], pos_rows["type"]).hstack(
+        pos_rows.select(meta)
+    )
+    static = msgs.filter(todo & (t.is_in([5, 19]) | part_ab) & ~short)
+    statics = decode_statics(static["payload"], static["type"]).hstack(static.select(meta))
+    rejects = msgs.filter(todo & short).select(
+        "line_no",
+        pl.lit("undecodable").alias("reason"),
+        pl.format(
+            "payload too short: {} bits, type 24 part B needs {}",
+            pl.col("bits"),
+            pl.lit(MIN_BITS_24B),
+        ).alias("detail"),
+        "raw",
+    )
+    type4 = msgs.filter(todo & (t == ANCHOR_TYPE)).select("line_no", "payload")
+    latest_us = (latest - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+    anchors = (
+        type4.select("line_no", anchor_times(type4["payload"], latest_us).alias("us"))
+        .drop_nulls("us")
+        .cast(ANCHOR_COLUMNS)  # type: ignore[arg-type]
+    )
+    handled = t.is_in(VECTOR_TYPES) | t.is_in([5, ANCHOR_TYPE]) | part_ab
+    rest = msgs.filter(todo & ~handled)
+    return (
+        rest,
+        positions.cast(POSITION_COLUMNS),  # type: ignore[arg-type]
+        statics.cast(STATIC_COLUMNS),  # type: ignore[arg-type]
+        anchors,
+        rejects.cast(REJECT_COLUMNS),  # type: ignore[arg-type]
+        type4.height,
+    )
+
+
+def _merge(slow: pl.DataFrame, fast: pl.DataFrame) -> pl.DataFrame:
+    """Rows decoded by pyais and by NumPy, in line order."""
+    if slow.height == 0:
+        return fast
+    if fast.height == 0:
+        return slow
+    return pl.concat([slow, fast]).sort("line_no", maintain_order=True)
+
+
+def _short_24b(nbits: int) -> str:
+    return f"payload too short: {nbits} bits, type 24 part B needs {MIN_BITS_24B}"
 
 
 def _why(exc: Exception) -> str:

@@ -58,6 +58,20 @@ FRAME_SCHEMA = pl.Schema(
     }
 )
 _HEX = [f"{i:02X}" for i in range(256)]
+NEWLINE, CARRIAGE_RETURN = 10, 13
+OTHER, PLAIN, COMMENT, BLANK = 0, 1, 2, 3  # lines framed by NumPy (frame_block), or not
+EASY_KINDS = {PLAIN: "ais", COMMENT: "comment", BLANK: "blank"}
+# ASCII upper-case letters and digits.
+_BYTE_UPPER = np.zeros(256, bool)
+_BYTE_UPPER[ord("A") : ord("Z") + 1] = True
+_BYTE_DIGIT = np.zeros(256, bool)
+_BYTE_DIGIT[ord("0") : ord("9") + 1] = True
+# _LOW_BYTES[k]: mask of the k lowest bytes of a little-endian 64-bit word.
+_LOW_BYTES = np.array([(1 << (8 * k)) - 1 for k in range(8)], dtype=np.uint64)
+# Byte -> value of a hexadecimal digit, -1 for other bytes.
+_HEX_VALUE = np.full(256, -1, np.int16)
+for _i, _c in enumerate("0123456789ABCDEF"):
+    _HEX_VALUE[ord(_c)] = _HEX_VALUE[ord(_c.lower())] = _i
 
 
 def xor_checksums(strings: pl.Series) -> np.ndarray:
@@ -123,8 +137,308 @@ def _nonempty(s: pl.Series) -> pl.Series:
 
 def frame_lines(lines: list[str], first_line_no: int) -> pl.DataFrame:
     """Frame one block of lines (without their newlines) into ``FRAME_SCHEMA`` rows."""
-    n = len(lines)
     raw = pl.Series("raw", lines, dtype=pl.String).str.strip_chars_end("\r")
+    line_no = pl.int_range(first_line_no, first_line_no + len(lines), eager=True, dtype=pl.Int64)
+    return frame_raw(raw, line_no)
+
+
+def frame_block(block: bytes, first_line_no: int) -> pl.DataFrame:
+    """Frame a block of whole lines, as bytes read as latin-1, into ``FRAME_SCHEMA`` rows.
+
+    Equal to ``frame_lines`` on the block's lines, row for row. The usual lines are framed
+    with NumPy on the bytes: comments, blank lines and plain sentences
+    (``!xxVDM,c,n,s,ch,payload,f*hh`` with one-digit part count, part number and fill bits
+    and a right checksum, nothing after but carriage returns), optionally behind one NMEA 4.0
+    tag block with a right checksum and, if it has a ``c:`` time, a valid one. Every other
+    line (timestamps, USCG trailers, $PGHP, damage of any kind) goes through ``frame_raw``.
+    """
+    fast, rest = frame_block_parts(block, first_line_no)
+    if rest.height == 0:
+        return fast
+    if fast.height == 0:
+        return rest
+    return pl.concat([fast, rest]).sort("line_no")
+
+
+def frame_block_parts(block: bytes, first_line_no: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``frame_block`` as two frames, each in line order: the lines framed with NumPy, and
+    the lines framed by ``frame_raw``."""
+    data = block if block.isascii() else block.decode("latin-1").encode("utf-8")
+    buf = np.frombuffer(data, dtype=np.uint8)
+    nl = np.flatnonzero(buf == NEWLINE)
+    ends = nl if data.endswith(b"\n") else np.append(nl, len(buf))
+    n = len(ends)
+    starts = np.zeros(n, np.int64)
+    starts[1:] = nl[: n - 1] + 1
+    offsets = np.append(starts, len(buf)).astype(np.int64)
+    arr = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
+    raw = pl.Series("raw", arr).str.strip_chars_end("\r\n")
+    line_no = pl.int_range(first_line_no, first_line_no + n, eager=True, dtype=pl.Int64)
+    kind, cols = _easy_lines(buf, starts, ends.astype(np.int64))
+    tagged = (kind == PLAIN) & (cols["_tag_len"] > 0)
+    own_us, has_time, station_at, station_len, hard_tag = _tag_fields(
+        buf, starts, starts + 1 + cols["_tag_len"], tagged
+    )
+    kind[hard_tag] = OTHER
+    easy = kind != OTHER
+    if not easy.any():
+        return pl.DataFrame(schema=FRAME_SCHEMA), frame_raw(raw, line_no)
+    fast = pl.DataFrame(
+        {
+            "line_no": line_no,
+            "raw": raw,
+            "_kind": kind,
+            "_own_us": own_us,
+            "_has_time": has_time,
+            "_station_at": station_at,
+            "_station_len": station_len,
+            **cols,
+        }
+    ).filter(pl.Series(easy))
+    ais = pl.col("_kind") == PLAIN
+
+    def cut(name: str) -> pl.Expr:
+        text = pl.col("raw").str.slice(pl.col(f"_{name}_at"), pl.col(f"_{name}_len"))
+        return pl.when(ais).then(text).alias(name)
+
+    null_str = pl.lit(None, pl.String)
+    fast = fast.select(
+        "line_no",
+        "raw",
+        pl.col("_kind").replace_strict(EASY_KINDS, return_dtype=pl.String).alias("kind"),
+        null_str.alias("reason"),
+        null_str.alias("detail"),
+        cut("talker"),
+        pl.when(ais).then(pl.col("frag_cnt")).alias("frag_cnt"),
+        pl.when(ais).then(pl.col("frag_num")).alias("frag_num"),
+        cut("seq"),
+        cut("channel"),
+        cut("payload"),
+        pl.when(ais).then(pl.col("fill")).alias("fill"),
+        pl.when(ais & (pl.col("_station_len") >= 0)).then(cut("station")).alias("station"),
+        null_str.alias("group"),  # lines with a g: group go to frame_raw
+        pl.when(ais & pl.col("_has_time")).then(pl.col("_own_us")).alias("own_us"),
+    ).cast(FRAME_SCHEMA)
+    hard = ~easy
+    if not hard.any():
+        return fast, pl.DataFrame(schema=FRAME_SCHEMA)
+    mask = pl.Series(hard)
+    return fast, frame_raw(raw.filter(mask), line_no.filter(mask))
+
+
+def _tag_fields(
+    buf: np.ndarray, starts: np.ndarray, tag_end: np.ndarray, tagged: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The tag-block fields of lines whose tag block runs from starts + 1 to ``tag_end``.
+
+    Returns per line the ``c:`` time in microseconds and whether there is one, the start
+    (within the line) and length of the ``s:`` station (length -1 without one), and which
+    lines to leave to ``frame_raw``: a ``c:`` that is not 1-15 digits or is before
+    ``MIN_EPOCH_S`` (bad_time), or a ``g:`` group. Like the regular expressions of
+    ``frame_raw``, the first ``c:`` and ``s:`` field of the tag block count.
+    """
+    n = len(starts)
+    us = np.zeros(n, np.int64)
+    has_time = np.zeros(n, bool)
+    station_at = np.zeros(n, np.int64)
+    station_len = np.full(n, -1, np.int64)
+    hard = np.zeros(n, bool)
+    t = np.flatnonzero(tagged)
+    if len(t) == 0:
+        return us, has_time, station_at, station_len, hard
+    lo, hi = starts[t] + 1, tag_end[t]  # content of each tag block: [lo, hi)
+    commas = np.flatnonzero(buf == ord(","))
+    first_comma = np.searchsorted(commas, lo)
+    counts = np.searchsorted(commas, hi) - first_comma
+    # Field starts: the content start, then after each comma of the content.
+    per_line = counts + 1
+    off = np.zeros(len(t) + 1, np.int64)
+    np.cumsum(per_line, out=off[1:])
+    line_of = np.repeat(np.arange(len(t)), per_line)
+    rank = np.arange(off[-1]) - off[line_of]  # 0 for the content start, k after comma k
+    comma_idx = first_comma[line_of] + rank - 1
+    fs = np.where(rank == 0, lo[line_of], commas[np.clip(comma_idx, 0, len(commas) - 1)] + 1)
+    fe = np.empty_like(fs)
+    fe[:-1] = fs[1:] - 1
+    fe[off[1:] - 1] = hi
+    key0, key1 = buf[fs], buf[np.minimum(fs + 1, len(buf) - 1)]
+    colon = (key1 == ord(":")) & (fs + 1 < fe)
+    # g: groups are parsed by frame_raw.
+    hard[t[line_of[colon & (key0 == ord("g"))]]] = True
+    sel = np.flatnonzero(colon & (key0 == ord("s")))
+    f = sel[_firsts(line_of[sel])]
+    rows = t[line_of[f]]
+    station_at[rows] = fs[f] + 2 - starts[rows]
+    station_len[rows] = fe[f] - fs[f] - 2
+    sel = np.flatnonzero(colon & (key0 == ord("c")))
+    f = sel[_firsts(line_of[sel])]
+    rows = t[line_of[f]]
+    width = fe[f] - fs[f] - 2
+    ok = (width >= 1) & (width <= 15)
+    value = np.zeros(len(f), np.int64)
+    start = fs[f] + 2
+    for j in range(int(width[ok].max()) if ok.any() else 0):
+        inside = j < width
+        digit = buf[np.minimum(start + j, len(buf) - 1)] - np.uint8(ord("0"))  # wraps if < '0'
+        ok &= ~inside | (digit <= 9)
+        value = np.where(inside, value * 10 + digit, value)
+    seconds = value.astype(np.float64)
+    micro = np.where(seconds > MS_EPOCH_ABOVE, seconds * 1e3, seconds * 1e6)
+    micro = np.round(micro).astype(np.int64)
+    ok &= micro >= int(MIN_EPOCH_S * 1e6)
+    us[rows] = micro
+    has_time[rows] = True
+    hard[rows[~ok]] = True
+    return us, has_time, station_at, station_len, hard
+
+
+def _firsts(sorted_ids: np.ndarray) -> np.ndarray:
+    """Indices of the first of each run of equal values in a sorted array."""
+    if len(sorted_ids) == 0:
+        return np.zeros(0, np.int64)
+    return np.flatnonzero(np.concatenate([[True], sorted_ids[1:] != sorted_ids[:-1]]))
+
+
+def _xor_ranges(words: np.ndarray, prefix: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """XOR of the bytes [a, b) of a buffer, per pair, from its little-endian 64-bit words and
+    their running XOR (``prefix[i]`` = XOR of words before i)."""
+    a = np.clip(a, 0, None)
+    b = np.maximum(b, a)
+    wa, wb = a >> 3, b >> 3
+    x = prefix[wb] ^ prefix[wa]  # whole words [wa, wb)
+    x ^= words[wa] & _LOW_BYTES[a & 7]  # less the bytes of word wa before a
+    x ^= words[wb] & _LOW_BYTES[b & 7]  # plus the bytes of word wb before b
+    x ^= x >> np.uint64(32)
+    x ^= x >> np.uint64(16)
+    x ^= x >> np.uint64(8)
+    return (x & np.uint64(0xFF)).astype(np.int64)
+
+
+def _easy_lines(
+    buf: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """What each line is when that is easy to tell (see ``frame_block``), and its fields.
+
+    ``ends`` are the line ends without the newline. Returns, per line, ``PLAIN`` (a plain
+    sentence, maybe behind a tag block), ``COMMENT`` (starts with '#'), ``BLANK`` (empty but
+    for carriage returns) or ``OTHER``, and for plain sentences the part count, part number
+    and fill bits, and the start and length within the line of the tag block (without its
+    checksum), talker, sequence id, channel and payload. Sentences whose sequence id or
+    channel is longer than two characters are left to ``frame_raw``.
+    """
+    size, n = len(buf), len(starts)
+    pad = 8
+    # Zeros around the bytes keep reads before or past short lines in bounds.
+    padded = np.concatenate([np.zeros(pad, np.uint8), buf, np.zeros(24, np.uint8)])
+    # Carriage returns before the newline are not part of the sentence.
+    le = ends.copy()
+    for _ in range(2):
+        le -= (le > starts) & (padded[le - 1 + pad] == CARRIAGE_RETURN)
+    length = le - starts
+    first = padded[starts + pad]
+
+    # The sentence starts at the first '!' or '$'; before it may be one tag block \...*hh\.
+    sen = starts.copy()
+    tagged = first == ord("\\")
+    tag_ok = np.zeros(n, bool)
+    tag_end = starts.copy()  # the tag block's '*'
+    thi = tlo = np.zeros(n, np.int16)
+    if tagged.any():
+        t = np.flatnonzero(tagged)
+        bangs = np.append(np.flatnonzero((buf == ord("!")) | (buf == ord("$"))), size + 1)
+        stars = np.append(np.flatnonzero(buf == ord("*")), size + 1)
+        ts = starts[t]
+        ss = bangs[np.searchsorted(bangs, ts)]
+        good = (ss >= ts + 6) & (ss < le[t])
+        sen[t] = np.where(good, ss, ts)
+        tag_end[t] = sen[t] - 4
+        thi = _HEX_VALUE[padded[tag_end + 1 + pad]]
+        tlo = _HEX_VALUE[padded[tag_end + 2 + pad]]
+        first_star = np.full(n, -1, np.int64)
+        first_star[t] = stars[np.searchsorted(stars, ts)]
+        tag_ok[t] = good
+        # \ content *hh \ with no other '*' in the content.
+        tag_ok &= (
+            (first_star == tag_end) & (thi >= 0) & (tlo >= 0) & (padded[sen - 1 + pad] == ord("\\"))
+        )
+    # Bytes k of every sentence (head[k]: !AIVDM,1,1,ss,cc,) and before its end (tail: ,0*hh)
+    head = np.stack([padded[sen + (pad + k)] for k in range(17)])
+    tail = np.stack([padded[le + (pad - k)] for k in range(5, 0, -1)])
+    hi, lo = _HEX_VALUE[tail[3]], _HEX_VALUE[tail[4]]
+    cnt, num = head[7].astype(np.int64) - 48, head[9].astype(np.int64) - 48
+    talker_ok = _BYTE_UPPER[head[1]] & (_BYTE_UPPER[head[2]] | _BYTE_DIGIT[head[2]])
+    ok = (
+        ((head[0] == ord("!")) | (head[0] == ord("$")))
+        & talker_ok
+        & (head[3] == ord("V"))
+        & (head[4] == ord("D"))
+        & ((head[5] == ord("M")) | (head[5] == ord("O")))
+        & (head[6] == ord(","))
+        & (cnt >= 1)
+        & (cnt <= MAX_FRAGMENTS)
+        & (head[8] == ord(","))
+        & (num >= 1)
+        & (num <= cnt)
+        & (head[10] == ord(","))
+        & (tail[0] == ord(","))
+        & (tail[1] >= ord("0"))
+        & (tail[1] <= ord("0") + MAX_FILL_BITS)
+        & (tail[2] == ord("*"))
+        & (hi >= 0)
+        & (lo >= 0)
+        & (le - sen >= 18)  # !AAVDM,1,1,,,,0*hh
+        & ((first == ord("!")) | (first == ord("$")) | tag_ok)
+    )
+    # Sequence id: 0-2 digits from head[11]; channel: 0-2 characters but ',' and '*'.
+    comma = head == ord(",")
+    seq_len = np.select([comma[11], comma[12], comma[13]], [0, 1, 2], -1)
+    ok &= (seq_len >= 0) & ((seq_len < 1) | _BYTE_DIGIT[head[11]])
+    ok &= (seq_len < 2) | _BYTE_DIGIT[head[12]]
+    c3 = 11 + seq_len  # the comma after the sequence id, from the sentence start
+    rows = np.arange(n)
+    chan = [head[c3 + k, rows] for k in (1, 2, 3)]
+    special = [(c == ord(",")) | (c == ord("*")) for c in chan]
+    chan_len = np.select(
+        [chan[0] == ord(","), chan[1] == ord(","), chan[2] == ord(",")], [0, 1, 2], -1
+    )
+    ok &= (chan_len >= 0) & ((chan_len < 1) | ~special[0]) & ((chan_len < 2) | ~special[1])
+    c4 = sen + c3 + chan_len + 1  # the comma after the channel, in the buffer
+    # The payload runs to the sixth comma (tail[0]) with no ',' or '*' in it.
+    specials = np.append(np.flatnonzero((buf == ord(",")) | (buf == ord("*"))), size + 1)
+    ok &= specials[np.searchsorted(specials, np.minimum(c4 + 1, size))] == le - 5
+    if size and buf.max() >= 0x80:  # lines with other than ASCII go to frame_raw
+        high = np.append(np.flatnonzero(buf >= 0x80), size + 1)
+        ok &= high[np.searchsorted(high, starts)] >= le
+    # Checksums: XOR of the bytes between '!' and '*', and between '\' and '*'.
+    words = np.concatenate([buf, np.zeros(16 - size % 8, np.uint8)]).view("<u8")
+    prefix = np.zeros(len(words) + 1, np.uint64)
+    np.bitwise_xor.accumulate(words, out=prefix[1:])
+    ok &= _xor_ranges(words, prefix, sen + 1, le - 3) == hi * 16 + lo
+    if tagged.any():
+        tag_sum = _xor_ranges(words, prefix, starts + 1, np.where(tag_ok, tag_end, starts + 1))
+        ok &= ~tag_ok | (tag_sum == thi.astype(np.int64) * 16 + tlo)
+    kind = np.where(ok, PLAIN, OTHER).astype(np.int8)
+    kind[(first == ord("#")) & (length > 0)] = COMMENT
+    kind[length == 0] = BLANK
+    at = sen - starts  # the sentence within the line
+    return kind, {
+        "frag_cnt": cnt.astype(np.int8),
+        "frag_num": num.astype(np.int8),
+        "fill": (tail[1].astype(np.int64) - 48).astype(np.int8),
+        "_tag_len": np.where(tag_ok, tag_end - starts - 1, 0),
+        "_talker_at": at + 1,
+        "_talker_len": np.full(n, 5, np.int64),
+        "_seq_at": at + 11,
+        "_seq_len": seq_len,
+        "_channel_at": at + c3 + 1,
+        "_channel_len": chan_len,
+        "_payload_at": c4 - starts + 1,
+        "_payload_len": le - 5 - c4 - 1,
+    }
+
+
+def frame_raw(raw: pl.Series, line_no: pl.Series) -> pl.DataFrame:
+    """Frame lines (without newlines or trailing carriage returns) into ``FRAME_SCHEMA``."""
     s = raw.str.strip_chars()
 
     # Split each line into head (timestamp, tag block), sentence, checksum and suffix.
@@ -207,7 +521,7 @@ def frame_lines(lines: list[str], first_line_no: int) -> pl.DataFrame:
 
     df = pl.DataFrame(
         {
-            "line_no": pl.int_range(first_line_no, first_line_no + n, eager=True, dtype=pl.Int64),
+            "line_no": line_no,
             "raw": raw,
             "_s": s,
             "_framed": framed.fill_null(False),
