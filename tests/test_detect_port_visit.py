@@ -189,3 +189,34 @@ def test_row_order_changes_nothing(geo: PortGeo, seed: int, n_drop: int) -> None
     assert port_visit.detect(shuffled, port_visit.Params(), ctx).equals(
         port_visit.detect(pos, port_visit.Params(), ctx)
     )
+
+
+class AllPoints:
+    """The shipped geography without its ``nearest_port_within`` shortcut."""
+
+    def __init__(self) -> None:
+        from stswatch.geo import default_geo
+
+        self.geo = default_geo()
+
+    def nearest_port(self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]):
+        return self.geo.nearest_port(lon, lat)
+
+
+def test_the_near_port_shortcut_changes_nothing() -> None:
+    from stswatch.geo import default_geo
+
+    tracks = positions(
+        *call_at(NAMPO, A),
+        *call_at(SHANGHAI, B),
+        *call_at(KYOMIPO, 412000003),
+        # hovering around the exit distance of Nampo's port point
+        leg(412000004, "00:00", "06:00", west(NAMPO, 4_500), west(NAMPO, 3_500), 0.1, 7.0),
+        leg(412000004, "06:10", "12:00", west(NAMPO, 3_500), west(NAMPO, 4_500), 0.1, 7.0),
+    )
+    assert isinstance(default_geo(), port_visit.NearPortLookup)
+    assert not isinstance(AllPoints(), port_visit.NearPortLookup)
+    fast = port_visit.detect(tracks, port_visit.Params(), DetectContext(geo=default_geo()))
+    full = port_visit.detect(tracks, port_visit.Params(), DetectContext(geo=AllPoints()))
+    assert fast.height >= 3
+    assert fast.equals(full)

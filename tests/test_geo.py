@@ -392,3 +392,57 @@ def test_land_mask_of_a_square(tmp_path: Path) -> None:
     lat = arr(10.5, 10.5, 10.99, 10.5, 10.5, 9.99, 11.01, 10.5)
     expected = [True, True, True, False, False, False, False, False]
     assert mask.contains(lon, lat).tolist() == expected
+
+
+def destination(lon: float, lat: float, bearing_deg: float, dist_m: float) -> tuple[float, float]:
+    """The point ``dist_m`` from (lon, lat) along the initial ``bearing_deg`` (great circle)."""
+    phi, lam, theta = np.radians(lat), np.radians(lon), np.radians(bearing_deg)
+    d = dist_m / EARTH_RADIUS_M
+    phi2 = np.arcsin(np.sin(phi) * np.cos(d) + np.cos(phi) * np.sin(d) * np.cos(theta))
+    lam2 = lam + np.arctan2(
+        np.sin(theta) * np.sin(d) * np.cos(phi), np.cos(d) - np.sin(phi) * np.sin(phi2)
+    )
+    return float((np.degrees(lam2) + 180.0) % 360.0 - 180.0), float(np.degrees(phi2))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    lon=st.floats(-180.0, 180.0),
+    lat=st.floats(-89.99, 89.99),
+    bearing=st.floats(0.0, 360.0),
+    frac=st.floats(0.0, 1.0),
+    max_m=st.sampled_from([300.0, 4_000.0, 50_000.0]),
+)
+def test_nearest_within_finds_every_point_within_reach(
+    lon: float, lat: float, bearing: float, frac: float, max_m: float
+) -> None:
+    """The cell raster never drops a point within the radius (antimeridian and poles
+    included), and the answer is ``nearest``'s."""
+    ports = ports_frame([("p", lon, lat), ("q", -lon, -lat), ("r", 0.0, 0.0)])
+    toy = Geo(ports, Rings.from_lists([]), workers=1)
+    plon, plat = destination(lon, lat, bearing, frac * max_m * 0.999)
+    want = toy.nearest_port(arr(plon), arr(plat))
+    got = toy.nearest_port_within(arr(plon), arr(plat), max_m)
+    assert got["i"].to_list() == [0]
+    assert got.drop("i").equals(want)
+
+
+def test_nearest_port_within_agrees_with_nearest_port(geo: Geo) -> None:
+    rng = np.random.default_rng(7)
+    ports = geo.ports().sample(2_000, seed=3)
+    # points scattered up to 8 km around real ports, and points anywhere in East Asia
+    bearing, dist = rng.uniform(0, 360, ports.height), rng.uniform(0, 8_000, ports.height)
+    near = [
+        destination(x, y, b, d)
+        for x, y, b, d in zip(ports["lon"], ports["lat"], bearing, dist, strict=True)
+    ]
+    lon = np.r_[[p[0] for p in near], rng.uniform(EAST_ASIA[0], EAST_ASIA[1], 20_000), np.nan]
+    lat = np.r_[[p[1] for p in near], rng.uniform(EAST_ASIA[2], EAST_ASIA[3], 20_000), 95.0]
+    want = geo.nearest_port(lon, lat).with_row_index("i").with_columns(pl.col("i").cast(pl.Int64))
+    for max_m in (3_000.0, 4_000.0):
+        got = geo.nearest_port_within(lon, lat, max_m)
+        within = want.filter(pl.col("dist_m").is_null() | (pl.col("dist_m") <= max_m))
+        assert got.join(within, on="i", how="semi").height == within.height  # none missed
+        assert got.equals(want.join(got.select("i"), on="i", how="semi"))  # same answers
+        left_out = want.join(got.select("i"), on="i", how="anti")
+        assert (left_out["dist_m"] > max_m).all()

@@ -248,3 +248,37 @@ def test_probes_list_each_cell_once_even_at_the_pole() -> None:
     rows, cells = grid.probes([10.0, 10.0], [89.99, 0.0])
     assert sorted(rows.tolist()) == [0] * len(set(cells[rows == 0])) + [1] * 9
     assert len(cells[rows == 0]) == len(set(cells[rows == 0].tolist())) < 9
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), layout=st.sampled_from(["shuffled", "by_time", "by_mmsi"]))
+def test_sort_reports_is_a_full_sort(seed: int, layout: str) -> None:
+    """Whatever the shortcut taken (as is, runs moved, full sort), the rows come out as
+    ``sort(track, t, *ties)`` would put them."""
+    from stswatch.resample import sort_reports
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 80))
+    mmsi = rng.choice([7, 12, 123], n)
+    seg = rng.choice([0, 1, 2, 10], n)
+    df = pl.DataFrame(
+        {
+            "track": [f"{m}-{s}" for m, s in zip(mmsi, seg, strict=True)],
+            "mmsi": mmsi,
+            "t": rng.choice(np.arange(200 if rng.random() < 0.5 else 10_000), n, replace=False)
+            if n <= 200
+            else rng.integers(0, 10_000, n),
+            "lon": rng.normal(size=n).round(1),
+            "lat": rng.normal(size=n).round(1),
+        }
+    )
+    if rng.random() < 0.3 and n:
+        df = pl.concat([df, df.head(3)])  # equal times: ties decide
+    if layout == "by_time":
+        df = df.sort("t")
+    elif layout == "by_mmsi":
+        df = df.sort("mmsi", "t")
+    else:
+        df = df.sample(fraction=1.0, shuffle=True, seed=seed % 1000)
+    got = sort_reports(df, ("track", "t"), ("lon", "lat"))
+    assert got.equals(df.sort("track", "t", "lon", "lat", nulls_last=True))

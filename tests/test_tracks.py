@@ -250,3 +250,39 @@ def test_segment_params_are_documented():
         assert f.metadata.get("help"), f.name
     assert tracks.Params().max_speed_kn * KNOTS_TO_MPS * 3600 == pytest.approx(30 * METERS_PER_NM)
     assert haversine_m(0, 0, 0, NM_DEG)[()] == pytest.approx(METERS_PER_NM, rel=2e-3)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_many_mmsis_at_once_match_the_one_at_a_time_assignment(seed: int):
+    """The assignment runs for every MMSI with a jump at once, from its first jump on; it
+    must give each MMSI the segments of ``_sequential`` over all of its reports."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for k in range(int(rng.integers(1, 7))):
+        n = int(rng.integers(1, 60))
+        # minutes over three days (silences over 24 h happen), repeats allowed
+        minutes = np.sort(rng.integers(0, 4320, n)).astype(float)
+        lon = 124.0 + np.cumsum(rng.normal(0, 0.02, n))
+        lat = 33.0 + np.cumsum(rng.normal(0, 0.02, n))
+        far = rng.random(n) < rng.choice([0.0, 0.1, 0.4])  # spoofed or second vessel
+        lon[far] += rng.choice([-3.0, 2.0, 5.0], far.sum())
+        frames.append(track(311000001 + k, list(zip(minutes, lon, lat, strict=True))))
+    out = tracks.segment(pl.concat(frames))
+    p = tracks.Params()
+    for (mmsi,), part in out.group_by(["mmsi"], maintain_order=True):
+        t_s = part["ts"].dt.epoch("us").to_numpy() / 1e6
+        seq = tracks._sequential(part["lon"].to_numpy(), part["lat"].to_numpy(), t_s, p)
+        assert part["seg_id"].to_list() == [f"{mmsi}-{k}" for k in seq]
+
+
+def test_with_previous_needs_no_sorting_by_group():
+    """Groups out of row order are answered per group, as when they are contiguous."""
+    a = steaming(311000001, 0, 4, 124.0, 33.0)
+    b = steaming(311000002, 0, 4, 125.0, 34.0)
+    df = pl.concat([track(311000001, a), track(311000002, b)])
+    interleaved = df.sort("ts", "mmsi")
+    want = tracks.with_previous(df).sort("mmsi", "ts")
+    got = tracks.with_previous(interleaved).sort("mmsi", "ts")
+    assert got.equals(want)
+    assert want["dist_m"].null_count() == 2 and want["dt_s"].null_count() == 2

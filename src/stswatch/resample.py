@@ -29,6 +29,7 @@ about the caller's row order), ``haversine_m_expr``, ``wrap_lon``, ``circular_me
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -87,12 +88,81 @@ def first_of(*keys: str) -> pl.Expr:
 def sort_reports(df: pl.DataFrame, by: tuple[str, str], ties: tuple[str, ...]) -> pl.DataFrame:
     """``df`` sorted by ``by`` (a track and a time column), rows at equal times ordered by
     ``ties``. Input already strictly sorted by ``by`` (no equal times), the usual case for
-    positions sorted by (mmsi, ts), is returned as is after one cheap check."""
+    positions sorted by (mmsi, ts), is returned as is after one cheap check; input whose
+    tracks are runs of rows in time order (positions sorted by (mmsi, ts) and grouped by
+    segment) has its runs put in order without a sort of the rows (``_run_order``)."""
     track, t = pl.col(by[0]), pl.col(by[1])
-    strictly = (track > track.shift(1)) | ((track == track.shift(1)) & (t > t.shift(1)))
-    if df.select(strictly.fill_null(True).all()).item():
+    same = track == track.shift(1)
+    strictly = (track > track.shift(1)) | (same & (t > t.shift(1)))
+    nulls = pl.sum_horizontal(pl.col(*by).null_count())
+    marks = df.select(
+        strictly.fill_null(True).all().alias("strictly"),
+        (same & (t <= t.shift(1))).fill_null(False).any().alias("disorder"),
+        nulls.alias("nulls"),
+    ).row(0, named=True)
+    if marks["strictly"]:
         return df
+    if not marks["disorder"] and not marks["nulls"]:
+        order = _run_order(df, by)
+        if order is not None:
+            return _take(df, order)
     return df.sort(*by, *ties, nulls_last=True)
+
+
+_MAX_PIECES = 1000
+
+
+def _take(df: pl.DataFrame, order: IntArray) -> pl.DataFrame:
+    """``df[order]``, keeping the stretches that stay in place as slices (no copy): usually
+    only the few tracks whose runs move are gathered."""
+    n = df.height
+    moved = np.r_[False, order != np.arange(n), False].astype(np.int8)
+    edges = np.flatnonzero(np.diff(moved))
+    zone_start, zone_stop = edges[::2], edges[1::2]
+    if zone_start.size > _MAX_PIECES:
+        return df[order]
+    pieces, at = [], 0
+    for a, b in zip(zone_start.tolist(), zone_stop.tolist(), strict=True):
+        if a > at:
+            pieces.append(df.slice(at, a - at))
+        pieces.append(df[order[a:b]])
+        at = b
+    if at < n:
+        pieces.append(df.slice(at, n - at))
+    return pl.concat(pieces, rechunk=False)
+
+
+def _run_order(df: pl.DataFrame, by: tuple[str, str]) -> IntArray | None:
+    """The row order of ``df.sort(*by, ...)`` when it only moves whole runs of rows, else
+    None (the caller sorts). ``df`` has no nulls in ``by`` and its times rise strictly
+    within each run.
+
+    A run is a stretch of consecutive rows with the same track. When times also rise from
+    each run to the next run of the same track, every track's times are distinct, so ties
+    never matter and sorting is putting the runs in order of (track, first time): a sort of
+    the runs, not of the rows.
+    """
+    track = pl.col(by[0])
+    new = df.select((track != track.shift(1)).fill_null(True).alias("new"))["new"]
+    starts = np.flatnonzero(new.to_numpy())
+    if starts.size > df.height // 4:  # many short runs: a plain sort is as good
+        return None
+    stops = np.r_[starts[1:], df.height]
+    runs = pl.DataFrame(
+        {
+            "track": df[by[0]].gather(starts),
+            "t0": df[by[1]].gather(starts),
+            "t1": df[by[1]].gather(stops - 1),
+            "start": starts,
+            "stop": stops,
+        }
+    ).sort("track", "t0")
+    later = (pl.col("track") != pl.col("track").shift(1)) | (pl.col("t0") > pl.col("t1").shift(1))
+    if not runs.select(later.fill_null(True).all()).item():
+        return None  # two runs of one track overlap in time: rows must be merged
+    lengths = (runs["stop"] - runs["start"]).to_numpy()
+    first = runs["start"].to_numpy()
+    return np.repeat(first - (np.cumsum(lengths) - lengths), lengths) + np.arange(df.height)
 
 
 def track_reports(positions: pl.DataFrame) -> pl.DataFrame:
@@ -107,7 +177,8 @@ def track_reports(positions: pl.DataFrame) -> pl.DataFrame:
         pl.col("lat").cast(pl.Float64),
         pl.col("sog").cast(pl.Float64),
     )
-    return sort_reports(pts, ("track", "ts"), ("lon", "lat", "sog")).filter(first_of("track", "ts"))
+    out = sort_reports(pts, ("track", "ts"), ("lon", "lat", "sog")).filter(first_of("track", "ts"))
+    return out.rechunk()
 
 
 def resample(
@@ -130,9 +201,12 @@ def resample(
         pl.col("lat").cast(pl.Float64),
         pl.col("sog").cast(pl.Float64),
     )
-    pts = sort_reports(pts, ("track", "t"), ("lon", "lat", "sog")).filter(first_of("track", "t"))
-    nxt = [pl.col(c).shift(-1).alias(f"{c}1") for c in ("track", "t", "lon", "lat", "sog")]
-    bridged = (pl.col("track1") == pl.col("track")) & (pl.col("t1") - pl.col("t") < max_gap_us)
+    pts = sort_reports(pts, ("track", "t"), ("lon", "lat", "sog"))
+    # sorted, each track is one run of rows: number the runs, compare numbers, not tracks
+    new_track = (pl.col("track") != pl.col("track").shift(1)).fill_null(True)
+    pts = pts.with_columns(new_track.cum_sum().alias("tid")).filter(first_of("tid", "t"))
+    nxt = [pl.col(c).shift(-1).alias(f"{c}1") for c in ("tid", "t", "lon", "lat", "sog")]
+    bridged = (pl.col("tid1") == pl.col("tid")) & (pl.col("t1") - pl.col("t") < max_gap_us)
     on_grid = pl.col("t") % step_us == 0
     pairs = (
         pts.lazy()
@@ -223,7 +297,18 @@ class CellGrid:
 
     def n_cols(self, band: IntArray) -> IntArray:
         """Columns in a band: each at least cell_m wide at the poleward edge of the band and
-        of its two neighbours (any pair of points within cell_m lies in that range)."""
+        of its two neighbours (any pair of points within cell_m lies in that range). Bands
+        from -1 to ``n_bands`` are looked up in a table of ``_n_cols``."""
+        band = np.asarray(band, dtype=np.int64)
+        if band.size and (band.min() < -1 or band.max() > self.n_bands):
+            return self._n_cols(band)
+        return self._n_cols_table[band + 1]
+
+    @functools.cached_property
+    def _n_cols_table(self) -> IntArray:
+        return self._n_cols(np.arange(-1, self.n_bands + 1, dtype=np.int64))
+
+    def _n_cols(self, band: IntArray) -> IntArray:
         lo = (band - 1) * self.band_deg - 90.0
         hi = (band + 2) * self.band_deg - 90.0
         phi = np.minimum(np.maximum(np.abs(lo), np.abs(hi)), 90.0)

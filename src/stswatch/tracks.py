@@ -10,9 +10,11 @@ averaged, so two vessels sharing an MMSI, or a spoofed position, end up in separ
 segments. Segment ids are ``"<mmsi>-<n>"``, numbered from 0 in order of the first report.
 
 Most MMSIs never jump: when every consecutive pair of an MMSI's reports is within reach, its
-segments are just the runs between long silences, computed column-wise. Only MMSIs with at
-least one out-of-reach pair go through the sequential assignment (a loop over their reports,
-vectorized over the open segments).
+segments are just the runs between long silences, computed column-wise (the exact distance is
+only computed for steps that a cheap upper bound does not already put within reach). An MMSI
+with an out-of-reach pair is in those segments up to its first jump; from there on its reports
+go through the sequential assignment, all such MMSIs at once (``_batched``: a loop over the
+position in the sequence, vectorized over the MMSIs and their open segments).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import numpy.typing as npt
 import polars as pl
 
 from stswatch.resample import sort_reports
-from stswatch.units import KNOTS_TO_MPS, SECONDS_PER_HOUR, haversine_m
+from stswatch.units import EARTH_RADIUS_M, KNOTS_TO_MPS, SECONDS_PER_HOUR, haversine_m
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,31 @@ IntArray = npt.NDArray[np.int64]
 def with_previous(positions: pl.DataFrame, over: str = "mmsi") -> pl.DataFrame:
     """Add ``dt_s`` and ``dist_m`` to the previous report of the same ``over`` group (null on
     the first). ``positions`` must already be sorted by (over, ts)."""
+    if positions.height == 0:
+        return positions.with_columns(
+            pl.lit(None, pl.Float64).alias("dt_s"), pl.lit(None, pl.Float64).alias("dist_m")
+        )
+    key = pl.col(over)
+    firsts = positions.select(
+        (key != key.shift(1)).fill_null(True).sum().alias("runs"), key.n_unique().alias("groups")
+    )
+    if firsts["runs"].item() != firsts["groups"].item():
+        return _with_previous_over(positions, over)  # groups not contiguous: per group
+    # groups are contiguous runs: the previous row is the previous report unless a run starts
+    same = (key == key.shift(1)).fill_null(False)
+    dt = pl.col("ts").diff().dt.total_microseconds() / 1e6
+    df = positions.with_columns(pl.when(same).then(dt).alias("dt_s"))
+    lon = df["lon"].to_numpy()
+    lat = df["lat"].to_numpy()
+    dist = np.full(df.height, np.nan)
+    dist[1:] = haversine_m(lon[:-1], lat[:-1], lon[1:], lat[1:])
+    first = ~df.select(same.alias("s"))["s"].to_numpy()
+    dist[first] = np.nan
+    return df.with_columns(pl.Series("dist_m", dist).fill_nan(None))
+
+
+def _with_previous_over(positions: pl.DataFrame, over: str) -> pl.DataFrame:
+    """``with_previous`` for groups that are not contiguous (window functions per group)."""
     prev_lon = pl.col("lon").shift(1).over(over)
     prev_lat = pl.col("lat").shift(1).over(over)
     dt = (pl.col("ts") - pl.col("ts").shift(1).over(over)).dt.total_microseconds() / 1e6
@@ -110,6 +137,85 @@ def _sequential(lon: FloatArray, lat: FloatArray, t_s: FloatArray, params: Param
     return seg
 
 
+def _batched(
+    starts: IntArray,
+    stops: IntArray,
+    seg0: IntArray,
+    lon: FloatArray,
+    lat: FloatArray,
+    t_s: FloatArray,
+    params: Params,
+) -> IntArray:
+    """``_sequential`` for many MMSIs at once, continuing from a known state.
+
+    MMSI ``k`` has its reports in rows ``starts[k] - 1`` to ``stops[k] - 1`` (sorted by time);
+    the report at ``starts[k] - 1`` is the last of segment ``seg0[k]``, the only open one, and
+    ``seg0[k] + 1`` segments exist. Returns the segment numbers of rows ``starts[k]`` to
+    ``stops[k] - 1`` of every MMSI, concatenated in the order of the MMSIs. The loop runs over
+    the position in the sequence (the longest MMSI's length), each step vectorized over the
+    MMSIs and their open segments, with the same arithmetic and tie-breaking (the lowest
+    segment number among equally good fits) as ``_sequential``.
+    """
+    m = starts.size
+    lengths = stops - starts
+    out_at = np.cumsum(lengths) - lengths  # where each MMSI's numbers go in the output
+    out = np.empty(int(lengths.sum()), dtype=np.int64)
+    order = np.argsort(-lengths, kind="stable")  # longest first: active MMSIs are a prefix
+    starts, lengths, out_at = starts[order], lengths[order], out_at[order]
+    n_active = np.searchsorted(-lengths, -np.arange(int(lengths.max(initial=0))), side="left")
+    width = 4
+    seg = np.full((m, width), -1, dtype=np.int64)  # segment held by each slot; -1: free
+    last_lon = np.zeros((m, width))
+    last_lat = np.zeros((m, width))
+    last_t = np.zeros((m, width))
+    prev = starts - 1
+    seg[:, 0] = seg0[order]
+    last_lon[:, 0], last_lat[:, 0], last_t[:, 0] = lon[prev], lat[prev], t_s[prev]
+    n_seg = seg0[order] + 1
+    max_gap_s = params.max_gap_h * SECONDS_PER_HOUR
+    vmax = params.max_speed_mps
+    big = np.iinfo(np.int64).max
+    for i, k in enumerate(n_active):
+        rows = starts[:k] + i
+        t_i = t_s[rows][:, None]
+        lon_i = lon[rows][:, None]
+        lat_i = lat[rows][:, None]
+        s = seg[:k]
+        dt = t_i - last_t[:k]
+        s[(s >= 0) & ~(dt <= max_gap_s)] = -1  # segments silent too long close
+        alive = s >= 0
+        dist = haversine_m(last_lon[:k], last_lat[:k], lon_i, lat_i)
+        allowed = params.noise_dist_m + vmax * dt
+        ratio = np.where(alive & (dist <= allowed), dist / np.maximum(allowed, 1e-9), np.inf)
+        best_ratio = ratio.min(axis=1)
+        fits = np.isfinite(best_ratio)
+        # among the slots with the best ratio, the lowest segment number (as _sequential)
+        tied = (ratio == best_ratio[:, None]) & fits[:, None]
+        slot = np.argmin(np.where(tied, s, big), axis=1)
+        new = np.flatnonzero(~fits)
+        if new.size:
+            free = s[new] < 0
+            if not free.any(axis=1).all():  # some MMSI has no free slot: widen
+                grow = width
+                seg = np.pad(seg, ((0, 0), (0, grow)), constant_values=-1)
+                last_lon, last_lat, last_t = (
+                    np.pad(a, ((0, 0), (0, grow))) for a in (last_lon, last_lat, last_t)
+                )
+                width += grow
+                s = seg[:k]
+                free = s[new] < 0
+            slot[new] = np.argmax(free, axis=1)
+            s[new, slot[new]] = n_seg[new]
+            n_seg[new] += 1
+        r = np.arange(k)
+        number = s[r, slot]
+        out[out_at[:k] + i] = number
+        last_lon[r, slot] = lon_i[:, 0]
+        last_lat[r, slot] = lat_i[:, 0]
+        last_t[r, slot] = t_i[:, 0]
+    return out
+
+
 def segment(positions: pl.DataFrame, params: Params | None = None) -> pl.DataFrame:
     """``positions`` plus ``seg_id`` (Utf8, ``"<mmsi>-<n>"``), sorted by (mmsi, ts).
 
@@ -121,38 +227,69 @@ def segment(positions: pl.DataFrame, params: Params | None = None) -> pl.DataFra
         positions = positions.drop("seg_id")
     if positions.height == 0:
         return positions.with_columns(pl.lit(None, pl.Utf8).alias("seg_id"))
-    df = with_previous(sort_reports(positions, ("mmsi", "ts"), ("lon", "lat"))).with_row_index(
-        "_row"
-    )
+    df = sort_reports(positions, ("mmsi", "ts"), ("lon", "lat"))
+    n = df.height
+    mmsi = df["mmsi"].to_numpy()
+    lon = df["lon"].to_numpy().astype(np.float64, copy=False)
+    lat = df["lat"].to_numpy().astype(np.float64, copy=False)
+    same = np.zeros(n, dtype=bool)  # the previous row is a report of the same MMSI
+    same[1:] = mmsi[1:] == mmsi[:-1]
+    dt_s = np.zeros(n)
+    dt_s[1:] = df.select(pl.col("ts").diff().dt.total_microseconds())["ts"].to_numpy()[1:] / 1e6
     max_gap_s = params.max_gap_h * SECONDS_PER_HOUR
-    reach = params.noise_dist_m + params.max_speed_mps * pl.col("dt_s")
-    df = df.with_columns(
-        (pl.col("dt_s") > max_gap_s).fill_null(False).alias("_gap"),
-        ((pl.col("dist_m") > reach) & (pl.col("dt_s") <= max_gap_s))
-        .fill_null(False)
-        .alias("_jump"),
-    ).with_columns(
-        pl.col("_gap").cum_sum().over("mmsi").cast(pl.Int64).alias("_seg"),
-        pl.col("_jump").any().over("mmsi").alias("_slow"),
+    reach = params.noise_dist_m + params.max_speed_mps * dt_s
+    gap = same & (dt_s > max_gap_s)
+    jump = _out_of_reach(lon, lat, reach, same & (dt_s <= max_gap_s))
+    # MMSIs that never jump: segments are the runs between long silences
+    row = np.arange(n)
+    first_row = np.maximum.accumulate(np.where(same, 0, row))  # first row of the row's MMSI
+    gaps = np.cumsum(gap)
+    seg: IntArray = gaps - gaps[first_row]
+    jumps = np.flatnonzero(jump)
+    if jumps.size:
+        # up to its first jump an MMSI is in the segment its silences say; from there on
+        # reports are assigned one step at a time, every such MMSI at once
+        first_jump = jumps[np.r_[True, first_row[jumps[1:]] != first_row[jumps[:-1]]]]
+        ends = np.r_[np.flatnonzero(~same)[1:], n]  # one past the last row of each MMSI
+        stops = ends[np.searchsorted(ends, first_jump, side="right")]
+        t_s = df["ts"].dt.epoch("us").to_numpy() / 1e6
+        numbers = _batched(first_jump, stops, seg[first_jump - 1], lon, lat, t_s, params)
+        lengths = stops - first_jump
+        at = np.repeat(first_jump - (np.cumsum(lengths) - lengths), lengths)
+        seg[at + np.arange(at.size)] = numbers
+    # one string per run of rows with the same (mmsi, segment), repeated over the run
+    starts = np.flatnonzero(np.r_[True, ~same[1:] | (seg[1:] != seg[:-1])])
+    names = pl.DataFrame({"mmsi": mmsi[starts], "seg": seg[starts]}).select(
+        pl.format("{}-{}", "mmsi", "seg").alias("seg_id")
+    )["seg_id"]
+    run = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, n]))
+    return df.with_columns(names.gather(run)).select(*positions.columns, "seg_id")
+
+
+def _out_of_reach(
+    lon: FloatArray, lat: FloatArray, reach: FloatArray, check: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.bool_]:
+    """Where ``check`` holds and the great-circle distance from the previous row's position
+    to the row's is above ``reach`` (metres; False on the first row and for NaN positions).
+
+    The exact distance (``haversine_m``) is only computed where a cheap upper bound does not
+    already show the step within reach: a great circle is never longer than the path along
+    the parallel and then the meridian, at most ``R * (|dlat| + |dlon|)`` (radians, dlon the
+    short way round); the bound is only trusted with a margin far above rounding.
+    """
+    out = np.zeros(lon.size, dtype=bool)
+    if lon.size < 2:
+        return out
+    dlat = np.abs(lat[1:] - lat[:-1])
+    dlon = np.abs(lon[1:] - lon[:-1])
+    dlon = np.minimum(dlon, np.abs(360.0 - dlon))  # never below the short way round
+    bound = (dlat + dlon) * (EARTH_RADIUS_M * np.pi / 180.0)
+    near = (
+        (bound * (1.0 + 1e-6) + 1.0 <= reach[1:])
+        & (np.abs(lat[1:]) <= 90.0)
+        & (np.abs(lat[:-1]) <= 90.0)
     )
-    slow = df.filter(pl.col("_slow"))
-    if slow.height:
-        t_s = slow["ts"].dt.epoch("us").to_numpy() / 1e6
-        lon = slow["lon"].to_numpy()
-        lat = slow["lat"].to_numpy()
-        bounds = (
-            slow.with_row_index("_i")
-            .group_by("mmsi", maintain_order=True)
-            .agg(pl.col("_i").min().alias("lo"), pl.col("_i").max().alias("hi"))
-        )
-        seg = np.empty(slow.height, dtype=np.int64)
-        for lo, hi in bounds.select("lo", "hi").iter_rows():
-            seg[lo : hi + 1] = _sequential(
-                lon[lo : hi + 1], lat[lo : hi + 1], t_s[lo : hi + 1], params
-            )
-        seg_all = df["_seg"].to_numpy().copy()
-        seg_all[slow["_row"].to_numpy()] = seg  # back in place: no second sort
-        df = df.with_columns(pl.Series("_seg", seg_all))
-    return df.with_columns(
-        pl.format("{}-{}", pl.col("mmsi"), pl.col("_seg")).alias("seg_id")
-    ).select(*positions.columns, "seg_id")
+    rows = np.flatnonzero(check[1:] & ~near)  # steps the bound does not settle
+    dist = haversine_m(lon[rows], lat[rows], lon[rows + 1], lat[rows + 1])
+    out[rows + 1] = dist > reach[rows + 1]
+    return out

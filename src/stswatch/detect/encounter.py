@@ -51,7 +51,7 @@ import polars as pl
 from stswatch.detect import gap
 from stswatch.detect.base import DetectContext, empty_events, finish_events
 from stswatch.errors import UsageError
-from stswatch.resample import CellGrid, epoch_us_to_ts, resample
+from stswatch.resample import METERS_PER_DEGREE, CellGrid, epoch_us_to_ts, resample
 from stswatch.units import haversine_m
 
 US_PER_S = 1_000_000
@@ -204,7 +204,9 @@ def adjacency(positions: pl.DataFrame, params: Params, ctx: DetectContext) -> pl
     slow = slow.join(types.select("mmsi", "cls", limit.alias("limit_m")), on="mmsi", how="left")
     if slow.height == 0:
         return _pairs_frame(slow, slow, np.zeros(0))
-    grid = CellGrid(max(max([params.max_distance_m, *overrides.values()]) * 1.01, 1000.0))
+    # cells just over the largest distance: any two points within it are in the same or
+    # adjacent cells (bigger cells only add candidate pairs to measure)
+    grid = CellGrid(max(max([params.max_distance_m, *overrides.values()]) * 1.01, 100.0))
     lon, lat = slow["lon"].to_numpy(), slow["lat"].to_numpy()
     # one Int64 key per (slot, cell): slots counted from the first one in the data
     t_key = (slow["slot"].to_numpy() - slow["slot"].min()) * grid.n_cells
@@ -217,9 +219,15 @@ def adjacency(positions: pl.DataFrame, params: Params, ctx: DetectContext) -> pl
     mmsi = slow["mmsi"].to_numpy()
     keep = mmsi[ia] < mmsi[ib]
     ia, ib = ia[keep], ib[keep]
-    dist = haversine_m(lon[ia], lat[ia], lon[ib], lat[ib])
     limit_m = slow["limit_m"].to_numpy()
-    keep = dist <= np.minimum(limit_m[ia], limit_m[ib])
+    # a great circle is at least as long as its latitude change: drop the pairs that this
+    # alone puts beyond the limit (with a margin far above rounding), measure the others
+    lim = np.minimum(limit_m[ia], limit_m[ib])
+    lat_m = np.abs(lat[ia] - lat[ib]) * METERS_PER_DEGREE
+    keep = ~(lat_m > lim * (1.0 + 1e-6) + 0.01)
+    ia, ib, lim = ia[keep], ib[keep], lim[keep]
+    dist = haversine_m(lon[ia], lat[ia], lon[ib], lat[ib])
+    keep = dist <= lim
     return _pairs_frame(slow[ia[keep]], slow[ib[keep]], dist[keep])
 
 
@@ -410,7 +418,14 @@ def detect(positions: pl.DataFrame, params: Params, ctx: DetectContext) -> pl.Da
     info = _identities(vessels, ctx.statics)
     if ctx.geo is not None:
         info = _dark(
-            info, gap.find_gaps(positions, _dark_params(params), ctx.geo), params.dark_window_h
+            info,
+            # gaps are per MMSI: only the reports of the vessels in the events matter
+            gap.find_gaps(
+                positions.filter(pl.col("mmsi").is_in(vessels["mmsi"].unique().implode())),
+                _dark_params(params),
+                ctx.geo,
+            ),
+            params.dark_window_h,
         )
     else:
         info = info.with_columns(

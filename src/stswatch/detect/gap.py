@@ -102,28 +102,26 @@ def find_gaps(positions: pl.DataFrame, params: Params, geo: GeoLookup | None) ->
         seg.cast(pl.Utf8).alias("seg"),
     )
     pts = sort_reports(pts, ("mmsi", "ts"), ("lon", "lat", "sog"))
-    nxt = {f"{c}1": pl.col(c).shift(-1) for c in ("mmsi", "ts", "lon", "lat", "sog", "seg")}
     min_gap_us = int(params.min_gap_h * US_PER_H)
-    gaps = (
-        pts.lazy()
-        .with_columns(**nxt)
-        .filter(
-            (pl.col("mmsi1") == pl.col("mmsi"))
-            & ((pl.col("ts1") - pl.col("ts")).dt.total_microseconds() >= min_gap_us)
-        )
-        .select(
-            "mmsi",
-            pl.col("ts").alias("start"),
-            pl.col("ts1").alias("end"),
-            pl.col("lon").alias("lon0"),
-            pl.col("lat").alias("lat0"),
-            "lon1",
-            "lat1",
-            pl.col("sog").alias("sog0"),
-            "sog1",
-            (pl.col("seg") == pl.col("seg1")).alias("same_segment"),
-        )
-        .collect()
+    # the silences first (two cheap columns), then both ends of each
+    silent = (pl.col("mmsi").shift(-1) == pl.col("mmsi")) & (
+        (pl.col("ts").shift(-1) - pl.col("ts")).dt.total_microseconds() >= min_gap_us
+    )
+    before = pts.select(silent.fill_null(False).arg_true())["mmsi"]
+    a, b = pts[before], pts[before + 1]
+    gaps = pl.DataFrame(
+        [
+            a["mmsi"],
+            a["ts"].alias("start"),
+            b["ts"].alias("end"),
+            a["lon"].alias("lon0"),
+            a["lat"].alias("lat0"),
+            b["lon"].alias("lon1"),
+            b["lat"].alias("lat1"),
+            a["sog"].alias("sog0"),
+            b["sog"].alias("sog1"),
+            (a["seg"] == b["seg"]).alias("same_segment"),
+        ]
     )
     if geo is None or gaps.height == 0:
         shore0 = shore1 = np.full(gaps.height, np.nan)
@@ -188,6 +186,10 @@ def _nearest_vessels(positions: pl.DataFrame, gaps: pl.DataFrame, params: Params
         pl.col("lon").cast(pl.Float64).alias("o_lon"),
         pl.col("lat").cast(pl.Float64).alias("o_lat"),
     ).filter((pl.col("o_us") // bin_us).is_in(bins.implode()))
+    # only reports in the latitude bands of the probed cells can share a key with an end
+    own = grid.band(ends["lat"].to_numpy())
+    bands = np.unique(np.concatenate([own - 1, own, own + 1]))
+    o = o.filter(pl.Series(np.isin(grid.band(o["o_lat"].to_numpy()), bands)))
     o_key = (o["o_us"].to_numpy() // bin_us) * grid.n_cells + grid.cell(
         o["o_lon"].to_numpy(), o["o_lat"].to_numpy()
     )

@@ -320,7 +320,8 @@ def _mid_flag_mismatch(statics: pl.DataFrame, params: Params) -> pl.DataFrame:
 
 def _locate(events: pl.DataFrame, positions: pl.DataFrame) -> pl.DataFrame:
     """lon/lat of each event: the MMSI's report nearest in time to the event's end."""
-    pos = positions.select("mmsi", pl.col("ts").alias("end"), "lon", "lat").sort("end")
+    mine = pl.col("mmsi").is_in(events["mmsi"].unique().implode())
+    pos = positions.filter(mine).select("mmsi", pl.col("ts").alias("end"), "lon", "lat").sort("end")
     return (
         events.drop("lon", "lat", strict=False)
         .with_row_index("_k")

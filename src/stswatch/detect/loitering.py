@@ -80,17 +80,26 @@ def detect(positions: pl.DataFrame, params: Params, ctx: DetectContext) -> pl.Da
     dt_h = (pl.col("ts") - pl.col("ts_p")).dt.total_microseconds() / US_PER_H
     step_m = haversine_m_expr(pl.col("lon_p"), pl.col("lat_p"), pl.col("lon"), pl.col("lat"))
     not_fast = lambda c: pl.col(c).is_null() | (pl.col(c) < params.max_speed_kn)  # noqa: E731
-    slow_step = (
+    # a slow step: within a track, not too long, neither end reporting a speed at or over
+    # the limit (all cheap), and an implied speed under it (measured only for those steps)
+    may_be_slow = (
         (pl.col("track_p") == pl.col("track"))
         & (pl.col("dt_h") <= params.max_report_gap_h)
-        & (pl.col("step_m") / (pl.col("dt_h") * 3600.0) / KNOTS_TO_MPS < params.max_speed_kn)
         & not_fast("sog")
         & not_fast("sog_p")
     ).fill_null(False)
+    pairs = pts.with_columns(**prev).with_columns(dt_h.alias("dt_h"))
+    candidates = pairs.select(may_be_slow.arg_true().alias("i"))["i"]
+    ends = pairs.select("lon_p", "lat_p", "lon", "lat")[candidates]
+    measured = ends.select(step_m.alias("step_m"))["step_m"]
+    step = pl.repeat(None, pairs.height, dtype=pl.Float64, eager=True).alias("step_m")
+    slow_step = (
+        may_be_slow
+        & (pl.col("step_m") / (pl.col("dt_h") * 3600.0) / KNOTS_TO_MPS < params.max_speed_kn)
+    ).fill_null(False)
     steps = (
-        pts.lazy()
-        .with_columns(**prev)
-        .with_columns(dt_h.alias("dt_h"), step_m.alias("step_m"))
+        pairs.with_columns(step.scatter(candidates, measured))
+        .lazy()
         .with_columns(slow_step.alias("slow"))
         .with_columns(pl.col("slow").shift(-1).fill_null(False).alias("slow_next"))
     )

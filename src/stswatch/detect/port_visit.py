@@ -69,6 +69,19 @@ class PortLookup(Protocol):
         ...
 
 
+@runtime_checkable
+class NearPortLookup(Protocol):
+    """A ``PortLookup`` that can skip points far from every port (``stswatch.geo`` can)."""
+
+    def nearest_port_within(
+        self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], max_m: float
+    ) -> pl.DataFrame:
+        """``nearest_port``'s rows, each with the index ``i`` of its point (first column), for
+        a subset of the points: every point within ``max_m`` metres of a port and every point
+        ``nearest_port`` answers with nulls must be there; farther points may be left out."""
+        ...
+
+
 @dataclass(frozen=True)
 class Params:
     """Port visit thresholds (the ``[port_visit]`` section of ``stswatch.toml``)."""
@@ -109,46 +122,84 @@ def detect(positions: pl.DataFrame, params: Params, ctx: DetectContext) -> pl.Da
     pts = track_reports(positions)
     if pts.height == 0:
         return empty_events()
-    near = geo.nearest_port(pts["lon"].to_numpy(), pts["lat"].to_numpy())
-    near = near.select([pl.col(c).cast(t).alias(f"p_{c}") for c, t in NEAREST_PORT_SCHEMA.items()])
-    pts = pts.hstack(near)
-    same_track = pl.col("track") == pl.col("track").shift(1)
+    lon, lat = pts["lon"].to_numpy(), pts["lat"].to_numpy()
+    if isinstance(geo, NearPortLookup):
+        # only a report within exit_distance_m of a port can be in port; the others are
+        # left out: beyond exit distance, they only end visits
+        found = geo.nearest_port_within(lon, lat, params.exit_distance_m)
+    else:
+        found = geo.nearest_port(lon, lat).with_row_index("i")
+    found = found.select(
+        pl.col("i").cast(pl.Int64),
+        *[pl.col(c).cast(t).alias(f"p_{c}") for c, t in NEAREST_PORT_SCHEMA.items()],
+    )
+    # a visit's port is the port of the track's last report within entry distance so far
     port_key = pl.coalesce(pl.concat_str("p_country", "p_name", separator="|"), "p_port_id")
+    found = found.with_columns(
+        port_key.alias("port"),
+        ((pl.col("p_dist_m") <= params.entry_distance_m) & port_key.is_not_null()).alias("named"),
+    )
+    at = found["i"].to_numpy()
+    where = np.full(pts.height, -1, dtype=np.int64)  # row of found for each report
+    where[at] = np.arange(at.size)
+    named = np.zeros(pts.height, dtype=bool)
+    named[at] = found["named"].to_numpy()
+    dist = pl.Series("p_dist_m", np.full(pts.height, np.inf)).scatter(at, found["p_dist_m"])
+    pts = pts.with_columns(dist, pl.Series("_named", named))
+    # pts is sorted by (track, ts): a track's reports are one run of rows, so the previous
+    # row is the previous report of the track unless the row is the track's first
+    same_track = pl.col("track") == pl.col("track").shift(1)
+    track_first = (~same_track).fill_null(True)
+    row = pl.int_range(pl.len(), dtype=pl.Int64)
     inside = pl.col("p_dist_m") <= params.entry_distance_m
+    # in port from a report within entry distance until one beyond exit distance (a report
+    # without a distance keeps the state), out of port before the track's first decision
     state = (
         pl.when(inside)
         .then(True)
         .when(pl.col("p_dist_m") > params.exit_distance_m)
         .then(False)
+        .when(track_first)
+        .then(False)
         .forward_fill()
-        .over("track")
-        .fill_null(False)
     )
+    last_named = pl.when(pl.col("_named")).then(row).when(track_first).then(-1).forward_fill()
     gap_h = (pl.col("ts") - pl.col("ts").shift(1)).dt.total_microseconds() / US_PER_H
-    implied_kn = (
-        haversine_m_expr(
-            pl.col("lon").shift(1), pl.col("lat").shift(1), pl.col("lon"), pl.col("lat")
-        )
-        / (gap_h * 3600.0)
-        / KNOTS_TO_MPS
-    )
     pts = pts.with_columns(
         state.alias("in_port"),
-        pl.when(inside).then(port_key).forward_fill().over("track").alias("port"),
+        row.alias("_row"),
+        last_named.alias("_last_named"),
         # the step from the previous report of the track (null for its first report)
         pl.when(same_track).then(gap_h).alias("dt_h"),
-        pl.when(same_track & (gap_h > 0)).then(implied_kn).alias("implied_kn"),
-        (~same_track).fill_null(True).alias("track_first"),
+        pl.when(same_track & (gap_h > 0)).then(pl.col("lon").shift(1)).alias("_lon0"),
+        pl.col("lat").shift(1).alias("_lat0"),
+        track_first.alias("track_first"),
         (pl.col("track") != pl.col("track").shift(-1)).fill_null(True).alias("track_last"),
+    ).with_columns(
+        # the previous row is a report of the same track, in port too
+        (same_track & pl.col("in_port").shift(1)).fill_null(False).alias("_continued")
     )
-    new_visit = pl.col("in_port") & (
-        ~same_track.fill_null(False)
-        | ~pl.col("in_port").shift(1).fill_null(False)
-        | (pl.col("port") != pl.col("port").shift(1)).fill_null(True)
+    # reports in port are within exit distance (or without a position): all in found
+    implied_kn = (
+        haversine_m_expr(pl.col("_lon0"), pl.col("_lat0"), pl.col("lon"), pl.col("lat"))
+        / (pl.col("dt_h") * 3600.0)
+        / KNOTS_TO_MPS
     )
+    in_port = (
+        pts.filter(pl.col("in_port"))
+        .drop("p_dist_m")
+        .with_columns(implied_kn.alias("implied_kn"))  # null where _lon0 is
+    )
+    rows, last = in_port["_row"].to_numpy(), in_port["_last_named"].to_numpy()
+    last_found = pl.Series(np.where(last >= 0, where[np.maximum(last, 0)], -1))
+    port = found["port"].gather(last_found.replace(-1, None))
+    in_port = in_port.hstack(
+        found.select(*[f"p_{c}" for c in NEAREST_PORT_SCHEMA.names()])[where[rows]]
+    ).with_columns(port.alias("port"))
+    # a visit is a run of in-port reports of one track at one port
+    new_visit = ~pl.col("_continued") | (pl.col("port") != pl.col("port").shift(1)).fill_null(True)
     visits = (
-        pts.with_columns(new_visit.cum_sum().alias("visit"))
-        .filter(pl.col("in_port"))
+        in_port.with_columns(new_visit.cum_sum().alias("visit"))
         .group_by("visit")
         .agg(
             pl.col("track").first(),

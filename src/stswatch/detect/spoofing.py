@@ -115,18 +115,57 @@ def detect(
         return empty_events()
     if "seg_id" not in positions.columns:
         positions = tracks.segment(positions)
-    df = positions.sort("mmsi", "ts", "lon", "lat", maintain_order=True)
-    collisions, pair_keys = _collisions(df, params)
+    df = _sorted(positions)
+    changes = _segment_changes(df)
+    # MMSIs with more than one segment: the only ones with jumps, collisions or land jumps
+    multi = df.filter(pl.col("mmsi").is_in(changes["mmsi"].unique().implode()))
+    jumps = _jumps(changes, params)
+    collisions, pair_keys = _collisions(multi, params, jumps)
     frames = [
         _invalid_mmsi(df, params),
         collisions,
-        _impossible_speed(df, params, pair_keys),
-        _on_land(df, params, ctx),
+        _impossible_speed(multi, params, pair_keys, jumps),
+        # a vessel seen at sea with a segment all on land has two segments, unless no
+        # report at sea is asked for
+        _on_land(multi if params.min_sea_reports > 0 else df, params, ctx),
     ]
     frames = [f for f in frames if f.height]
     if not frames:
         return empty_events()
     return finish_events(pl.concat(frames, how="diagonal_relaxed")).sort("mmsi", "start", "subtype")
+
+
+def _sorted(positions: pl.DataFrame) -> pl.DataFrame:
+    """``positions.sort("mmsi", "ts", "lon", "lat", maintain_order=True)``, without the sort
+    when the rows are already in that order (as ``tracks.segment`` leaves them)."""
+    m, t, x, y = (pl.col(c) for c in ("mmsi", "ts", "lon", "lat"))
+    m0, t0, x0, y0 = (c.shift(1) for c in (m, t, x, y))
+    in_order = (m > m0) | (
+        (m == m0) & ((t > t0) | ((t == t0) & ((x > x0) | ((x == x0) & (y >= y0)))))
+    )
+    no_nulls = pl.sum_horizontal(pl.col("mmsi", "ts", "lon", "lat").null_count()) == 0
+    if positions.select(in_order.fill_null(True).all() & no_nulls).item():
+        return positions
+    return positions.sort("mmsi", "ts", "lon", "lat", maintain_order=True)
+
+
+def _segment_changes(df: pl.DataFrame) -> pl.DataFrame:
+    """Reports (row index ``_i`` in ``df``) whose previous report of the MMSI is in another
+    segment, with that report's ``from_*`` columns, ``dt_s`` and ``dist_m`` (as
+    ``tracks.with_previous``)."""
+    same_mmsi = pl.col("mmsi") == pl.col("mmsi").shift(1)
+    prev = [pl.col(c).shift(1).alias(f"from_{c.strip('_')}") for c in ("_i", "ts", "lon", "lat")]
+    d = (
+        df.select("mmsi", "ts", "lon", "lat", "seg_id")
+        .with_row_index("_i")
+        .with_columns(*prev, pl.col("seg_id").shift(1).alias("from_seg"))
+        .filter(same_mmsi & (pl.col("seg_id") != pl.col("from_seg")))
+    )
+    dist = haversine_m(
+        d["from_lon"].to_numpy(), d["from_lat"].to_numpy(), d["lon"].to_numpy(), d["lat"].to_numpy()
+    )
+    dt = (pl.col("ts") - pl.col("from_ts")).dt.total_microseconds() / 1e6
+    return d.with_columns(dt.alias("dt_s"), pl.Series("dist_m", dist).fill_nan(None))
 
 
 def _iso(col: str) -> pl.Expr:
@@ -192,6 +231,9 @@ def mmsi_problem(mmsi: pl.Expr, flag_mid_placeholders: bool = True) -> pl.Expr:
 
 
 def _invalid_mmsi(df: pl.DataFrame, params: Params) -> pl.DataFrame:
+    mmsis = df.select(pl.col("mmsi").unique())
+    invalid = mmsis.filter(mmsi_problem(pl.col("mmsi"), params.flag_mid_placeholders).is_not_null())
+    df = df.filter(pl.col("mmsi").is_in(invalid["mmsi"].implode()))
     per = df.group_by("mmsi").agg(
         pl.col("ts").min().alias("start"),
         pl.col("ts").max().alias("end"),
@@ -218,23 +260,14 @@ def _invalid_mmsi(df: pl.DataFrame, params: Params) -> pl.DataFrame:
 # --- jumps, impossible_speed and mmsi_collision ---------------------------------------------
 
 
-def _jumps(df: pl.DataFrame, params: Params) -> pl.DataFrame:
+def _jumps(changes: pl.DataFrame, params: Params) -> pl.DataFrame:
     """Consecutive report pairs of one MMSI in different segments, out of reach and far."""
-    d = tracks.with_previous(df.with_row_index("_i"))
-    prev = [pl.col(c).shift(1).over("mmsi") for c in ("_i", "ts", "lon", "lat", "seg_id")]
-    d = d.with_columns(
-        prev[0].alias("from_i"),
-        prev[1].alias("from_ts"),
-        prev[2].alias("from_lon"),
-        prev[3].alias("from_lat"),
-        prev[4].alias("from_seg"),
-    )
+    d = changes
     speed = pl.col("dist_m") / pl.col("dt_s") / KNOTS_TO_MPS
     tol = params.single_axis_tolerance_deg
     return (
         d.filter(
-            (pl.col("seg_id") != pl.col("from_seg"))
-            & (pl.col("dist_m") >= params.min_jump_m)
+            (pl.col("dist_m") >= params.min_jump_m)
             & ((pl.col("dt_s") <= 0) | (speed > params.max_speed_kn))
         )
         .with_columns(
@@ -269,9 +302,8 @@ def _jumps(df: pl.DataFrame, params: Params) -> pl.DataFrame:
 
 
 def _impossible_speed(
-    df: pl.DataFrame, params: Params, collision_pairs: pl.DataFrame
+    df: pl.DataFrame, params: Params, collision_pairs: pl.DataFrame, jumps: pl.DataFrame
 ) -> pl.DataFrame:
-    jumps = _jumps(df, params)
     sizes = df.group_by("seg_id").agg(pl.len().alias("_n"))
     for side in ("from_seg", "to_seg"):
         jumps = (
@@ -333,7 +365,9 @@ def _impossible_speed(
     )
 
 
-def _collisions(df: pl.DataFrame, params: Params) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _collisions(
+    df: pl.DataFrame, params: Params, jumps: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(collision events, the (mmsi, seg_a, seg_b) pairs they cover)."""
     no_pairs = pl.DataFrame(schema={"mmsi": pl.Int64, "seg_a": pl.Utf8, "seg_b": pl.Utf8})
     segs = df.group_by("mmsi", "seg_id").agg(
@@ -418,14 +452,10 @@ def _collisions(df: pl.DataFrame, params: Params) -> tuple[pl.DataFrame, pl.Data
         ),
         on=["mmsi", "seg_b"],
     )
-    n_jumps = (
-        _jumps(df, params)
-        .group_by("mmsi", "seg_a", "seg_b")
-        .agg(
-            pl.len().alias("n_jumps"),
-            pl.col("single_axis").sum().alias("n_single_axis_jumps"),
-            pl.col("implied_speed_kn").max().round(1).alias("max_implied_speed_kn"),
-        )
+    n_jumps = jumps.group_by("mmsi", "seg_a", "seg_b").agg(
+        pl.len().alias("n_jumps"),
+        pl.col("single_axis").sum().alias("n_single_axis_jumps"),
+        pl.col("implied_speed_kn").max().round(1).alias("max_implied_speed_kn"),
     )
     found = found.join(n_jumps, on=["mmsi", "seg_a", "seg_b"], how="left").with_columns(
         pl.col("n_jumps").fill_null(0), pl.col("n_single_axis_jumps").fill_null(0)

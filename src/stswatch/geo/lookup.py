@@ -114,7 +114,20 @@ class Geo:
         Rows for positions that are NaN or beyond the poles are all null.
         """
         lon, lat = _coords(lon, lat)
-        dist_m, row = self.port_index.nearest(lon, lat)
+        return self._port_rows(*self.port_index.nearest(lon, lat))
+
+    def nearest_port_within(self, lon: FloatArray, lat: FloatArray, max_m: float) -> pl.DataFrame:
+        """``nearest_port``'s rows for the points that may be within ``max_m`` metres of a port
+        or anchorage, each with its index ``i`` (Int64, first column). Every point within
+        ``max_m`` is there, and so is every point ``nearest_port`` answers with nulls (NaN or
+        beyond the poles); farther points may be left out. Much faster than ``nearest_port``
+        when most points are far from every port (``PortIndex.nearest_within``)."""
+        lon, lat = _coords(lon, lat)
+        dist_m, row = self.port_index.nearest_within(lon, lat, max_m)
+        i = np.flatnonzero(~np.isinf(dist_m))
+        return self._port_rows(dist_m[i], row[i]).insert_column(0, pl.Series("i", i))
+
+    def _port_rows(self, dist_m: FloatArray, row: npt.NDArray[np.int64]) -> pl.DataFrame:
         idx = pl.Series("idx", row).replace(-1, None)
         picked = self._ports.select([pl.col(c).gather(idx) for c in NEAREST_PORT_COLUMNS[1:]])
         return picked.insert_column(0, pl.Series("dist_m", dist_m).fill_nan(None))
