@@ -440,13 +440,113 @@ def write(n_positions: int, out: Path, seed: int = 1) -> dict[str, object]:
     return summary
 
 
+def write_chunked(
+    n_positions: int,
+    out: Path,
+    seed: int = 1,
+    days: int = 10,
+    chunk_rows: int = 5_000_000,
+) -> dict[str, object]:
+    """Like ``write``, for any size, generated piece by piece so memory stays at one piece.
+
+    The ``days`` are cut into windows of ``HOURS``; each window has its own fleet, split
+    into vessel groups of about ``chunk_rows`` positions, each group one ``synthetic`` call
+    (seed ``seed + piece``) shifted to its window and given MMSIs, IMO numbers, names and
+    call signs of its own. Positions and statics are appended to one Parquet file each as
+    the pieces are made (so ``positions.parquet`` is in window, then vessel, then time
+    order); the planted events of every piece go to the same files as ``write``'s.
+    """
+    import pyarrow.parquet as pq
+
+    windows = max(1, round(days * 24 / HOURS))
+    groups = max(1, -(-n_positions // (windows * chunk_rows)))
+    pieces = windows * groups
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    writers: dict[str, pq.ParquetWriter] = {}
+    planted: dict[str, list[pl.DataFrame]] = {"encounters": [], "loitering": []}
+    totals = {"positions": 0, "vessels": 0, "statics": 0}
+    geo = default_geo()
+    offset = 0  # vessels made so far: MMSI and IMO suffixes stay unique across pieces
+    for piece in range(pieces):
+        window = piece // groups
+        n = n_positions // pieces + (1 if piece < n_positions % pieces else 0)
+        s = synthetic(n, seed + piece, geo)
+        shift = pl.duration(hours=HOURS * window)
+        vessel = (pl.col("mmsi") % 1_000_000) - 100_000  # index within the piece
+        mmsi = (pl.col("mmsi") // 1_000_000) * 1_000_000 + 100_000 + offset + vessel
+        pos = s.positions.with_columns(mmsi.alias("mmsi"), pl.col("ts") + shift)
+        gidx = (offset + vessel).cast(pl.Utf8).str.zfill(6)
+        index = offset + (s.statics["mmsi"].to_numpy() % 1_000_000) - 100_000
+        sta = s.statics.with_columns(
+            mmsi.alias("mmsi"),
+            pl.col("ts") + shift,
+            (pl.col("name").str.slice(0, 6) + gidx).alias("name"),
+            (pl.col("callsign").str.slice(0, 1) + gidx).alias("callsign"),
+            pl.Series("imo", imo_with_check_digit(100_000 + index)),
+        )
+        for name, df in (("positions", pos), ("statics", sta)):
+            tbl = df.to_arrow().cast(schema.POSITIONS if name == "positions" else schema.STATICS)
+            if name not in writers:
+                writers[name] = pq.ParquetWriter(out / f"{name}.parquet", tbl.schema)
+            writers[name].write_table(tbl, row_group_size=1 << 20)
+            totals[name] += tbl.num_rows
+        for name, df in (("encounters", s.encounters), ("loitering", s.loitering)):
+            cols = [c for c in ("mmsi", "other_mmsi") if c in df.columns]
+            planted[name].append(
+                df.with_columns(
+                    *[
+                        (
+                            (pl.col(c) // 1_000_000) * 1_000_000
+                            + 100_000
+                            + offset
+                            + (pl.col(c) % 1_000_000)
+                            - 100_000
+                        ).alias(c)
+                        for c in cols
+                    ],  # fmt: skip
+                    pl.col("start") + shift,
+                    pl.col("end") + shift,
+                )
+            )
+        totals["vessels"] += int(s.positions["mmsi"].n_unique())
+        offset += int((s.positions["mmsi"] % 1_000_000).max() - 100_000 + 1)
+        del s, pos, sta
+    for w in writers.values():
+        w.close()
+    pl.concat(planted["encounters"]).write_parquet(out / "planted_encounters.parquet")
+    pl.concat(planted["loitering"]).write_parquet(out / "planted_loitering.parquet")
+    summary = {
+        **totals,
+        "planted_encounters": sum(d.height for d in planted["encounters"]),
+        "planted_loitering": sum(d.height for d in planted["loitering"]),
+        "days": windows * HOURS / 24,
+        "pieces": pieces,
+        "seed": seed,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    (out / "summary.json").write_text(json.dumps(summary))
+    return summary
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("n", type=float, help="number of positions, e.g. 1e6")
     ap.add_argument("out", type=Path, help="directory to write into")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--days",
+        type=int,
+        default=None,
+        help="span this many days, generated piece by piece (see write_chunked)",
+    )
+    ap.add_argument("--chunk-rows", type=float, default=5e6, help="positions per piece")
     args = ap.parse_args()
-    print(json.dumps(write(int(args.n), args.out, args.seed)))
+    if args.days is None:
+        print(json.dumps(write(int(args.n), args.out, args.seed)))
+    else:
+        summary = write_chunked(int(args.n), args.out, args.seed, args.days, int(args.chunk_rows))
+        print(json.dumps(summary))
 
 
 if __name__ == "__main__":

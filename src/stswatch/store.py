@@ -9,18 +9,20 @@ the same file ingested twice, is stored once.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import polars as pl
 import pyarrow as pa
 
 from stswatch import schema
-from stswatch.errors import InputError
+from stswatch.errors import InputError, UsageError
 
 DEFAULT_DB = "stswatch.duckdb"
 
@@ -37,32 +39,111 @@ def default_db_path() -> str:
 
 
 NULL_KEY = -999  # stands for NULL in key comparisons, so the anti-join is a plain hash join
+# Staged rows are merged into the table in time slices of about this many rows: duplicates
+# share a second, so slicing by time is exact, and it bounds the memory of each merge.
+MERGE_ROWS = 4_000_000
+# A chunk whose time and MMSI range holds more stored rows than this (factor x its own rows
+# + constant) is staged rather than anti-joined on its own (see ``Store._add``).
+STAGE_OVERLAP_FACTOR = 8
+STAGE_OVERLAP_ROWS = 1_000_000
+_MEMORY_LIMIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.I)
 
 
-def _dedup_insert_sql(table: str, key: list[str]) -> str:
-    """Insert rows of the registered view ``incoming`` (already unique within itself, with a
-    ``_sec`` column) that the table does not hold yet."""
-    same = " AND ".join(
+def _same(key: list[str]) -> str:
+    return " AND ".join(
         f"coalesce(c.{k}, {NULL_KEY}) = coalesce(t.{k}, {NULL_KEY})"
         if k not in ("name", "callsign", "destination", "eta")
         else f"coalesce(c.{k}, '') = coalesce(t.{k}, '')"
         for k in key
         if k != "mmsi"
     )
+
+
+def _dedup_insert_sql(table: str, key: list[str], where: str) -> str:
+    """Insert rows of the registered view ``incoming`` (already unique within itself, with
+    ``_sec`` and ``_row`` columns) that the table does not hold yet; ``where`` bounds the
+    stored rows to compare with (constants, so the scan skips row groups by their min/max).
+
+    The stored rows are only probed against a hash table of the incoming ones (the small
+    side), never hashed themselves: a wide range costs a scan, not a build."""
+    keys = ", ".join(key)
     return f"""
         INSERT INTO {table}
-        SELECT c.* EXCLUDE (_sec) FROM incoming c ANTI JOIN (
-            SELECT *, date_trunc('second', ts) AS _sec FROM {table}
-            WHERE ts BETWEEN (SELECT min(ts) FROM incoming) - INTERVAL 1 SECOND
-                         AND (SELECT max(ts) FROM incoming) + INTERVAL 1 SECOND
-        ) t ON c.mmsi = t.mmsi AND c._sec = t._sec AND {same}
+        SELECT * EXCLUDE (_sec, _row) FROM incoming
+        WHERE _row NOT IN (
+            SELECT c._row FROM incoming c JOIN (
+                SELECT {keys}, date_trunc('second', ts) AS _sec FROM {table} WHERE {where}
+            ) t ON c.mmsi = t.mmsi AND c._sec = t._sec AND {_same(key)}
+        )
     """
+
+
+def parse_memory_limit(value: str) -> str:
+    """Check a memory limit such as ``8GB`` or ``512MiB``; returns it in DuckDB's spelling."""
+    m = _MEMORY_LIMIT.match(value or "")
+    if not m or float(m.group(1)) <= 0:
+        raise UsageError(
+            f"--memory-limit {value!r} is not an amount of memory. Hint: give a number and a "
+            "unit, e.g. 8GB, 1.5GB or 512MB (units: B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)."
+        )
+    units = {u.lower(): u for u in ("B", "KB", "MB", "GB", "TB", "KiB", "MiB", "GiB", "TiB")}
+    return f"{m.group(1)}{units[m.group(2).lower()]}"
+
+
+def _merge_sql(table: str, key: list[str], sch: pa.Schema) -> str:
+    """Move the staged rows with ``ts`` in [?, ?) (epoch seconds) into ``table``: one row per
+    report (the first staged, by ``_seq``) that the table does not hold yet."""
+    rest = [n for n in sch.names if n not in key and n != "ts"]
+    packed = ", ".join(f"'{n}': {n}" for n in ["ts", *rest])
+    keys = ", ".join(key)
+    out = ", ".join(f"c.{n}" if n in key else f"c._r.{n} AS {n}" for n in sch.names)
+    return f"""
+        INSERT INTO {table}
+        SELECT {out} FROM (
+            SELECT {keys}, _sec, arg_min({{{packed}}}, _seq) AS _r
+            FROM (SELECT *, date_trunc('second', ts) AS _sec FROM _stage_{table}
+                  WHERE ts >= to_timestamp($lo) AND ts < to_timestamp($hi))
+            GROUP BY {keys}, _sec
+        ) c ANTI JOIN (
+            SELECT {keys}, date_trunc('second', ts) AS _sec FROM {table}
+            WHERE ts >= to_timestamp($lo) AND ts < to_timestamp($hi)
+        ) t ON c.mmsi = t.mmsi AND c._sec = t._sec AND {_same(key)}
+    """
+
+
+def _slices(hours: list[tuple[int, int]], rows: int) -> list[tuple[int, int]]:
+    """Group (hour index, row count) into [start, end) epoch-second ranges of about ``rows``."""
+    out: list[tuple[int, int]] = []
+    start, n = None, 0
+    for h, c in hours:
+        if start is not None and n + c > rows:
+            out.append((start, h * 3600))
+            start, n = None, 0
+        if start is None:
+            start = h * 3600
+        n += c
+    if start is not None:
+        out.append((start, (hours[-1][0] + 1) * 3600))
+    return out
 
 
 class Store:
     """A DuckDB database with the stswatch tables."""
 
-    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        read_only: bool = False,
+        memory_limit: str | None = None,
+        temp_directory: str | Path | None = None,
+    ) -> None:
+        """Open (or create) the database at ``path``.
+
+        ``memory_limit`` (e.g. ``"8GB"``) caps DuckDB's memory; what does not fit spills to
+        ``temp_directory`` (default: ``<database>.tmp`` next to the database file).
+        """
+        limit = parse_memory_limit(memory_limit) if memory_limit is not None else None
         self.path = str(path or default_db_path())
         if read_only and not Path(self.path).exists():
             raise InputError(
@@ -77,6 +158,12 @@ class Store:
             for table in schema.TABLES:
                 self.con.execute(schema.ddl(table))
         self.con.execute("SET TimeZone = 'UTC'")
+        if limit is not None:
+            self.con.execute(f"SET memory_limit = '{limit}'")
+        if limit is not None or temp_directory is not None:
+            tmp = str(temp_directory or f"{self.path}.tmp")
+            self.con.execute("SET temp_directory = ?", [tmp])
+        self._staged: dict[str, int] = {}  # table -> rows staged (next _seq)
 
     def close(self) -> None:
         self.con.close()
@@ -103,30 +190,105 @@ class Store:
             yield
         except BaseException:
             self.con.execute("ROLLBACK")
+            self._staged.clear()  # the staging tables were rolled back with the rest
             raise
         self.con.execute("COMMIT")
 
-    def add_positions(self, rows: pa.Table) -> int:
-        return self._add("positions", POSITION_KEY, rows, schema.POSITIONS)
+    def add_positions(self, rows: pa.Table, *, defer: bool = False) -> int:
+        """Store position reports not stored yet; returns how many were added.
 
-    def add_statics(self, rows: pa.Table) -> int:
-        return self._add("statics", STATIC_KEY, rows, schema.STATICS)
+        With ``defer``, rows that would need a wide look-up in the table may be staged
+        instead; ``merge_staged`` then stores them (and counts them)."""
+        return self._add("positions", POSITION_KEY, rows, schema.POSITIONS, defer)
 
-    def _add(self, table: str, key: list[str], rows: pa.Table, sch: pa.Schema) -> int:
+    def add_statics(self, rows: pa.Table, *, defer: bool = False) -> int:
+        """Store static reports not stored yet; returns how many were added."""
+        return self._add("statics", STATIC_KEY, rows, schema.STATICS, defer)
+
+    def _add(self, table: str, key: list[str], rows: pa.Table, sch: pa.Schema, defer: bool) -> int:
+        """One chunk: unique within itself (Polars), then an anti-join against the stored
+        rows in the chunk's time and MMSI range. The range is given as constants, so DuckDB
+        skips the row groups outside it: for inputs in time or in vessel order that is
+        nearly the whole table. For inputs in neither (each chunk spans everything) the
+        anti-join would rescan the table for every chunk; with ``defer`` such chunks, and
+        all after them, are staged and de-duplicated at once by ``merge_staged``."""
         if rows.num_rows == 0:
             return 0
-        before = self._count(table)
+        if table in self._staged:
+            self._stage(table, rows, sch)
+            return 0
         unique = (
             pl.DataFrame(rows.cast(sch))
             .with_columns(pl.col("ts").dt.truncate("1s").alias("_sec"))
             .unique([*key, "_sec"], keep="first", maintain_order=True)
+            .with_row_index("_row")
         )
+        span = unique.select(
+            pl.col("ts").min().alias("tlo"),
+            pl.col("ts").max().alias("thi"),
+            pl.col("mmsi").min().alias("mlo"),
+            pl.col("mmsi").max().alias("mhi"),
+        ).row(0, named=True)
+        span["tlo"] -= timedelta(seconds=1)
+        span["thi"] += timedelta(seconds=1)
+        where = "ts BETWEEN $tlo AND $thi AND mmsi BETWEEN $mlo AND $mhi"
+        if defer:
+            row = self.con.execute(f"SELECT count(*) FROM {table} WHERE {where}", span).fetchone()
+            if row and int(row[0]) > STAGE_OVERLAP_FACTOR * unique.height + STAGE_OVERLAP_ROWS:
+                self._stage(table, unique.drop("_sec", "_row").to_arrow(), sch)
+                return 0
         self.con.register("incoming", unique.to_arrow())
         try:
-            self.con.execute(_dedup_insert_sql(table, key))
+            row = self.con.execute(_dedup_insert_sql(table, key, where), span).fetchone()
         finally:
             self.con.unregister("incoming")
-        return self._count(table) - before
+        return int(row[0]) if row else 0
+
+    def _stage(self, table: str, rows: pa.Table, sch: pa.Schema) -> None:
+        if rows.num_rows == 0:
+            return
+        if table not in self._staged:
+            self.con.execute(
+                f"CREATE OR REPLACE TABLE _stage_{table} AS "
+                f"SELECT *, 0::BIGINT AS _seq FROM {table} LIMIT 0"
+            )
+            self._staged[table] = 0
+        first = self._staged[table]
+        seq = pa.array(np.arange(first, first + rows.num_rows, dtype=np.int64))
+        self.con.register("incoming", rows.cast(sch).append_column("_seq", seq))
+        try:
+            self.con.execute(f"INSERT INTO _stage_{table} SELECT * FROM incoming")
+        finally:
+            self.con.unregister("incoming")
+        self._staged[table] = first + rows.num_rows
+
+    def merge_staged(self) -> dict[str, int]:
+        """Move the staged rows into their tables, each report once; returns rows added.
+
+        Two rows are the same report when their key columns (``POSITION_KEY``,
+        ``STATIC_KEY``) agree and their times fall in the same second; of several, the
+        first staged is kept. Rows are merged in time slices of about ``MERGE_ROWS`` rows,
+        so memory stays bounded however large the input.
+        """
+        added = {"positions": 0, "statics": 0}
+        for table, key, sch in (
+            ("positions", POSITION_KEY, schema.POSITIONS),
+            ("statics", STATIC_KEY, schema.STATICS),
+        ):
+            if table not in self._staged:
+                continue
+            hours = self.con.execute(
+                f"SELECT CAST(epoch(date_trunc('hour', ts)) AS BIGINT) // 3600 AS h, count(*) "
+                f"FROM _stage_{table} "
+                "GROUP BY h ORDER BY h"
+            ).fetchall()
+            sql = _merge_sql(table, key, sch)
+            for lo, hi in _slices([(int(h), int(n)) for h, n in hours], MERGE_ROWS):
+                row = self.con.execute(sql, {"lo": lo, "hi": hi}).fetchone()
+                added[table] += int(row[0]) if row else 0
+            self.con.execute(f"DROP TABLE _stage_{table}")
+            del self._staged[table]
+        return added
 
     def add_rejects(self, rows: pa.Table) -> None:
         if rows.num_rows:

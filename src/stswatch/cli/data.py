@@ -24,7 +24,14 @@ from rich.text import Text
 
 from stswatch import output
 from stswatch.cli import app, err, out
-from stswatch.cli.options import DbOption, db_path, parse_map, parse_time
+from stswatch.cli.options import (
+    DbOption,
+    MemoryLimitOption,
+    db_path,
+    memory_limit,
+    parse_map,
+    parse_time,
+)
 from stswatch.errors import UsageError
 from stswatch.ingest import FORMATS, FileResult, ingest_paths
 from stswatch.store import Store
@@ -65,14 +72,16 @@ def ingest(
         str | None, typer.Option(help="strftime format of the CSV time column when not ISO 8601.")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    mem: MemoryLimitOption = None,
 ) -> None:
     """Read AIS inputs into the store. Re-running adds nothing twice."""
     if fmt not in FORMATS:
         raise UsageError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}.")
     assumed = parse_time(assume_time, "--assume-time")
     column_map = parse_map(mapping)
+    limit = memory_limit(mem)
     started = time.perf_counter()
-    with Store(db_path(db)) as store:
+    with Store(db_path(db), memory_limit=limit) as store:
         progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),

@@ -8,12 +8,27 @@ from typing import Annotated
 import typer
 
 from stswatch.errors import UsageError
-from stswatch.store import default_db_path
+from stswatch.store import default_db_path, parse_memory_limit
 
 DbOption = Annotated[
     str | None,
     typer.Option("--db", help="DuckDB file (default: $STSWATCH_DB or ./stswatch.duckdb)."),
 ]
+
+
+MemoryLimitOption = Annotated[
+    str | None,
+    typer.Option(
+        "--memory-limit",
+        help="Cap on the database engine's memory, e.g. 8GB; the rest spills to a temporary "
+        "directory next to the database (default: no cap, DuckDB takes 80% of RAM).",
+    ),
+]
+
+
+def memory_limit(value: str | None) -> str | None:
+    """Check ``--memory-limit`` early (before any input is read); None when not given."""
+    return None if value is None else parse_memory_limit(value)
 
 
 def db_path(db: str | None) -> str:

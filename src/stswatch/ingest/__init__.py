@@ -177,8 +177,8 @@ def ingest_one(
                 res.statics_read += chunk.statics.num_rows
                 for kind_, n in chunk.skipped.items():
                     res.skipped[kind_] = res.skipped.get(kind_, 0) + n
-                res.positions_added += store.add_positions(pos)
-                res.statics_added += store.add_statics(sta)
+                res.positions_added += store.add_positions(pos, defer=True)
+                res.statics_added += store.add_statics(sta, defer=True)
                 for rej in (chunk.rejects, pos_rej, sta_rej):
                     store.add_rejects(rej)
                     for item in pc.value_counts(rej.column("reason")).to_pylist():
@@ -186,6 +186,10 @@ def ingest_one(
                         res.rejects[reason] = res.rejects.get(reason, 0) + n
                 if progress:
                     progress(inp.display, stream.raw_offset, size, res.lines)
+            # chunks that were set aside (an input in neither time nor vessel order)
+            added = store.merge_staged()
+            res.positions_added += added["positions"]
+            res.statics_added += added["statics"]
             if stream.error is not None:
                 res.status = "partial"
                 res.error = str(

@@ -35,6 +35,14 @@ class SafeStream(io.RawIOBase):
         self.error_offset: int | None = None
         self.decompressed_bytes = 0
 
+    def seekable_file(self) -> BinaryIO | None:
+        """The file on disk itself when the input is neither compressed nor an archive member.
+
+        Formats that need random access (Parquet) read it through this object instead of
+        reading the whole input into memory; ``raw_offset`` then follows their reads.
+        """
+        return self._raw if self._inner is self._raw else None
+
     def readable(self) -> bool:
         return True
 
