@@ -23,7 +23,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import decode  # bench/decode.py: NMEA decoding beside pyais and aiscat
 import detect  # bench/detect.py (this directory is on sys.path when run as a script)
+import endtoend  # bench/endtoend.py
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "data" / "samples"
@@ -95,26 +97,6 @@ report({case!r}, sum(x.lines for x in r), dt, f"{{sum(x.positions_added for x in
     return results
 
 
-def bench_pyais(tmp: Path) -> list[Result]:
-    """The reference decoder alone on the same capture (pyais.decode per sentence group)."""
-    nmea = tmp / "aishub_x.nmea"
-    code = (
-        CHILD_PRELUDE
-        + f"""
-from pyais.stream import FileReaderStream
-n = 0
-t = time.perf_counter()
-for msg in FileReaderStream({str(nmea)!r}):
-    try:
-        msg.decode(); n += 1
-    except Exception:
-        pass
-report("pyais 3.3.1 decode only (same capture)", n, time.perf_counter() - t, "messages decoded")
-"""
-    )
-    return [_child(code)]
-
-
 DETECTION: dict[Path, detect.Runs] = {}  # data sets and results shared by detection cases
 
 
@@ -141,12 +123,15 @@ def bench_detection(tmp: Path, args: argparse.Namespace, case: str) -> list[Resu
 
 CASES: dict[str, Callable[[Path, argparse.Namespace], list[Result]]] = {
     "ingest": lambda tmp, a: bench_ingest(tmp, a.nmea_copies),
-    "pyais": lambda tmp, a: bench_pyais(tmp),
+    "pyais": lambda tmp, a: [Result(**r) for r in decode.bench(tmp, a, "pyais")],
+    "aiscat": lambda tmp, a: [Result(**r) for r in decode.bench(tmp, a, "aiscat")],
+    "decode": lambda tmp, a: [Result(**r) for r in decode.bench(tmp, a, "stswatch")],
     "detect": lambda tmp, a: bench_detection(tmp, a, "detect"),
     "encounter": lambda tmp, a: bench_detection(tmp, a, "encounter"),
     "geopandas": lambda tmp, a: bench_detection(tmp, a, "geopandas"),
     "loitering": lambda tmp, a: bench_detection(tmp, a, "loitering"),
     "movingpandas": lambda tmp, a: bench_detection(tmp, a, "movingpandas"),
+    "endtoend": lambda tmp, a: [Result(**r) for r in endtoend.run(tmp, a.endtoend_sizes)],  # type: ignore[arg-type]
 }
 
 
@@ -186,11 +171,18 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md")
     ap.add_argument("--only", nargs="*", choices=list(CASES), default=list(CASES))
     ap.add_argument("--nmea-copies", type=int, default=12)
+    ap.add_argument("--decode-lines", type=float, default=2e6, help="AISHub lines to decode")
+    ap.add_argument("--decode-sim-vessels", type=int, default=300)
+    ap.add_argument("--decode-sim-days", type=float, default=3.0)
     ap.add_argument("--detect-sizes", nargs="+", type=float, default=[1e6, 1e7])
     ap.add_argument("--geopandas-sizes", nargs="+", type=float, default=[1e6, 1e7])
     # MovingPandas takes about 22 min on 1M positions here: opt in with 1e5 1e6
     ap.add_argument("--movingpandas-sizes", nargs="+", type=float, default=[1e5])
     ap.add_argument("--peer-timeout", type=float, default=1800.0, help="seconds per peer case")
+    ap.add_argument(
+        "--endtoend-sizes", nargs="+", type=float, default=[1e7, 1e8],
+        help="positions for the end-to-end case (bench/endtoend.py)",
+    )  # fmt: skip
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="stswatch-bench-"))
     results: list[Result] = []

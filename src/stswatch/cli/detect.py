@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import pyarrow as pa
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from stswatch import output
 from stswatch.cli import app, err, out
-from stswatch.cli.options import DbOption, db_path, parse_time
+from stswatch.cli.options import DbOption, MemoryLimitOption, db_path, memory_limit, parse_time
 from stswatch.config import load, settings_table
 from stswatch.detect.runner import Window, default_params, detect_store
 from stswatch.errors import UsageError
@@ -43,18 +46,34 @@ def detect(
     until: Annotated[str | None, typer.Option(help="End of the window (UTC, ISO 8601).")] = None,
     bbox: Annotated[str | None, typer.Option(help="Area W,S,E,N in degrees.")] = None,
     config: Annotated[str | None, typer.Option(help="TOML file with detector settings.")] = None,
+    window_hours: Annotated[
+        float | None,
+        typer.Option(
+            help="Detect window by window, this many hours each (24: day by day; 0: all in "
+            "memory). Default: all in memory when it fits, else day by day or shorter."
+        ),
+    ] = None,
+    memory_limit_: MemoryLimitOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Find encounters, loitering, gaps, spoofing, identity changes and port visits.
 
     Re-running over the same window replaces that window's events; it never duplicates them.
+    Windowed runs (--window-hours, or chosen to fit --memory-limit) find the same events as
+    one run over all the data (docs/detection.md, "Windows and memory").
     """
     from stswatch.geo import default_geo
 
     cfg = load(config, default_params())
     window = Window(parse_time(since, "--since"), parse_time(until, "--until"), parse_bbox(bbox))
+    if window_hours is not None and not 0 <= window_hours <= 24 * 366:
+        raise UsageError(f"--window-hours {window_hours:g} is out of range. Hint: 24, 6 or 0.")
+    limit = memory_limit(memory_limit_)
+    total = None if limit is None else size_bytes(limit)
     started = time.perf_counter()
-    with Store(db_path(db)) as store:
+    # DuckDB gets a quarter of the limit; the windows are sized to fit in the rest.
+    duck = None if total is None else f"{max(total // 4, 64 << 20) // (1 << 20)}MiB"
+    with Store(db_path(db), memory_limit=duck) as store:
         with err.status("Loading reference geography...", spinner="dots") if not quiet else _null():
             geo = default_geo()
 
@@ -62,18 +81,70 @@ def detect(
             if not quiet:
                 err.print(f"  running {name}...", highlight=False)
 
-        result = detect_store(store, cfg, window, geo=geo, progress=step)
+        with _window_progress(quiet) as on_window:
+            result = detect_store(
+                store,
+                cfg,
+                window,
+                geo=geo,
+                progress=step,
+                window_h=window_hours,
+                memory_limit=None if total is None else total - total // 4,
+                on_window=on_window,
+            )
     if quiet:
         return
     counts = (
         result.events.group_by("type").len().sort("type").rows() if result.events.height else []
     )
     elapsed = time.perf_counter() - started
+    how = f" in {result.windows} windows of {result.window_h:g} h" if result.window_h else ""
     out.print(
-        f"{result.positions:,} positions in {elapsed:.1f} s: {result.events.height:,} events "
-        f"(run {result.run_id})"
+        f"{result.positions:,} positions{how} in {elapsed:.1f} s: {result.events.height:,} "
+        f"events (run {result.run_id})"
         + ("; " + ", ".join(f"{t} {n:,}" for t, n in counts) if counts else "")
     )
+
+
+_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+_UNITS.update({"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40})
+
+
+def size_bytes(spelled: str) -> int:
+    """Bytes in a checked memory limit such as ``8GB`` or ``512MiB``."""
+    text = spelled.strip().lower()
+    unit = text.lstrip("0123456789. ")
+    return int(float(text[: len(text) - len(unit)]) * _UNITS[unit.strip()])
+
+
+@contextmanager
+def _window_progress(quiet: bool) -> Iterator[Callable[[int, int, int], None] | None]:
+    """A progress bar over time windows (positions read per second), shown once windowed."""
+    if quiet:
+        yield None
+        return
+    with Progress(
+        TextColumn("  windows"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = None
+        t0 = time.perf_counter()
+        read = 0
+
+        def update(done: int, total: int, n: int) -> None:
+            nonlocal task, read
+            read += n
+            rate = f"{read / max(time.perf_counter() - t0, 1e-9):,.0f} positions/s"
+            if task is None:
+                task = bar.add_task("windows", total=total, rate=rate)
+            bar.update(task, completed=done, rate=rate)
+
+        yield update
 
 
 class _null:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ import pyarrow as pa
 
 from stswatch import __version__, schema, score, tracks
 from stswatch.config import Config
+from stswatch.detect import windows
 from stswatch.detect.base import DetectContext, GeoLookup, empty_events
 from stswatch.errors import UsageError
 from stswatch.resample import sort_reports
@@ -47,13 +49,22 @@ def default_params() -> dict[str, Any]:
     params: dict[str, Any] = {"tracks": tracks.Params()}
     params.update({name: mod.Params() for name, mod in detector_modules().items()})
     params["score"] = score.Params()
+    params["partition"] = windows.Params()
     return params
 
 
-def params_json(config: Config) -> str:
-    return json.dumps(
-        {name: dataclasses.asdict(p) for name, p in config.detectors.items()}, default=str
-    )
+def params_json(config: Config, **used: Any) -> str:
+    data = {name: dataclasses.asdict(p) for name, p in config.detectors.items()}
+    data.update(used)
+    return json.dumps(data, default=str)
+
+
+def memory_budget() -> int:
+    """Default memory for detection when no limit is given: half the machine's RAM."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2)
+    except (ValueError, OSError, AttributeError):
+        return 4 << 30
 
 
 def run_detectors(
@@ -64,8 +75,11 @@ def run_detectors(
     geo: GeoLookup | None = None,
     only: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    split: set[int] | None = None,
 ) -> pl.DataFrame:
-    """Segment tracks and run the detectors on one partition held in memory."""
+    """Segment tracks and run the detectors on one partition held in memory.
+
+    ``split``, if given, receives the MMSIs whose reports fell into more than one segment."""
     mods = detector_modules()
     names = only or list(mods)
     unknown = [n for n in names if n not in mods]
@@ -75,6 +89,10 @@ def run_detectors(
         return empty_events()
     positions = sort_reports(positions, ("mmsi", "ts"), ("lon", "lat"))  # no-op when sorted
     segmented = tracks.segment(positions, config.params("tracks"))
+    if split is not None:
+        mmsi, seg = pl.col("mmsi"), pl.col("seg_id")
+        more = (mmsi == mmsi.shift(1)) & (seg != seg.shift(1))
+        split.update(segmented.filter(more.fill_null(False))["mmsi"].unique().to_list())
     ctx = DetectContext(geo=geo, statics=None if statics is None else statics.sort("mmsi", "ts"))
     frames = []
     for name in names:
@@ -117,6 +135,23 @@ class DetectResult:
     run_id: str
     positions: int
     events: pl.DataFrame
+    window_h: float = 0.0  # 0: one in-memory pass
+    windows: int = 1
+    positions_read: int = 0  # with the overlaps and re-reads of windowed runs
+
+
+def choose_window_h(
+    store: Store, config: Config, where: str, params: list[Any], memory_limit: int | None
+) -> float:
+    """Hours per window: the ``[partition]`` setting when a limit forces windows, else 0
+    (in memory) when the positions fit the memory limit (default: half the RAM)."""
+    row = store.con.execute(
+        f"SELECT count(*), epoch(max(ts) - min(ts)) / 3600 FROM positions WHERE {where}", params
+    ).fetchone()
+    n, span_h = (int(row[0]), float(row[1] or 0.0)) if row else (0, 0.0)
+    part = config.params("partition")
+    fit = windows.window_hours_for(memory_limit or memory_budget(), n, span_h, part.overlap_h)
+    return 0.0 if fit == 0 else min(fit, part.window_h or fit)
 
 
 def detect_store(
@@ -126,17 +161,53 @@ def detect_store(
     *,
     geo: GeoLookup | None = None,
     progress: Callable[[str], None] | None = None,
+    window_h: float | None = None,
+    memory_limit: int | None = None,
+    on_window: Callable[[int, int, int], None] | None = None,
 ) -> DetectResult:
-    """Detect over a window of the store and replace that window's events."""
+    """Detect over a window of the store and replace that window's events.
+
+    ``window_h`` hours per time window (0: all in memory; None: chosen from ``memory_limit``
+    bytes, see ``choose_window_h``). Windowed and in-memory runs give the same events
+    (``stswatch.detect.windows``)."""
     started = datetime.now(UTC)
     where, params = window.where()
-    positions = pl.from_arrow(
-        store.query(f"SELECT * FROM positions WHERE {where} ORDER BY mmsi, ts", params)
-    )
     statics = pl.from_arrow(store.query("SELECT * FROM statics ORDER BY mmsi, ts"))
-    assert isinstance(positions, pl.DataFrame) and isinstance(statics, pl.DataFrame)
-    batches = positions["batch_id"].unique().sort().to_list() if positions.height else []
-    events = run_detectors(positions, config, statics=statics, geo=geo, progress=progress)
+    assert isinstance(statics, pl.DataFrame)
+    if window_h is None:
+        window_h = choose_window_h(store, config, where, params, memory_limit)
+    if window_h > 0:
+        plan = windows.plan(store, config, where, params, window_h)
+
+        def kernel() -> windows.Kernel:
+            def run(pos: pl.DataFrame) -> tuple[pl.DataFrame, set[int]]:
+                split: set[int] = set()
+                events = run_detectors(pos, config, statics=statics, geo=geo, split=split)
+                return events, split
+
+            return run
+
+        events, n_read = windows.detect_windows(
+            store, config, where, params, plan, kernel, progress=on_window
+        )
+        n_windows = len(plan.spans)
+    else:
+        positions = pl.from_arrow(
+            store.query(
+                f"SELECT {windows.COLUMNS} FROM positions WHERE {where} ORDER BY mmsi, ts", params
+            )
+        )
+        assert isinstance(positions, pl.DataFrame)
+        events = run_detectors(positions, config, statics=statics, geo=geo, progress=progress)
+        n_read = positions.height
+        n_windows = 1
+        del positions
+    counted = store.query(
+        f"SELECT count(*) AS n, list(DISTINCT batch_id ORDER BY batch_id) AS b "
+        f"FROM positions WHERE {where}",
+        params,
+    ).to_pylist()[0]
+    n_positions, batches = int(counted["n"]), list(counted["b"] or [])
     run_id = uuid.uuid4().hex[:12]
     stored = events.with_columns(pl.lit(run_id).alias("run_id"))
     ev_where, ev_params = window.where(ts="start")
@@ -153,15 +224,17 @@ def detect_store(
         store.con.execute(
             "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                run_id, started, datetime.now(UTC), __version__, params_json(config),
+                run_id, started, datetime.now(UTC), __version__,
+                params_json(config, windows_used={"window_h": window_h, "windows": n_windows,
+                                                  "positions_read": n_read}),
                 config.source, window.since, window.until,
                 None if window.bbox is None else ",".join(map(str, window.bbox)),
-                positions.height, events.height, json.dumps(batches),
+                n_positions, events.height, json.dumps(batches),
             ],
         )  # fmt: skip
         # Scores depend on every stored event (a party's history, repeated meetings): redo all.
         rescore(store, config.detectors.get("score") or score.Params(), run_id=run_id)
-    return DetectResult(run_id, positions.height, events)
+    return DetectResult(run_id, n_positions, events, window_h, n_windows, n_read)
 
 
 def events_table(store: Store, where: str = "TRUE", params: list[Any] | None = None) -> pa.Table:

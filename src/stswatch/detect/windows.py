@@ -1,0 +1,312 @@
+"""Windowed detection: the in-memory kernel run window by window with bounded memory.
+
+The time range is cut into windows of ``window_h`` hours (aligned on UTC midnight). Each
+window reads its positions plus ``overlap_h`` hours either side, and for every MMSI also
+its last report before and its first report after that span, so each vessel's reports form
+an unbroken stretch of its whole history: a silence across the edge is seen as a silence,
+never as the end of the data. The kernel (``runner.run_detectors``) runs on that, and the
+window keeps the events whose ``start`` lies in it: each event is found by exactly one
+window.
+
+An event kept by a window must be whole and carry the same evidence as a run over all data:
+its vessels' reports must reach ``context_h`` hours before its start and after its end (the
+longest time any setting refers to: segment closure, dark windows around an encounter,
+merge gaps). When they do not (a long port call, a meeting across midnight), the kernel runs
+again for the vessels involved only (and their partners), on a span widened to cover that
+context, and their events are replaced. Detectors look at one vessel, or one pair of
+vessels, at a time, so running on fewer vessels does not change an event.
+
+``tests/test_windows.py`` checks that windowed and in-memory runs give the same events.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import polars as pl
+
+from stswatch.config import Config
+from stswatch.detect.base import empty_events
+from stswatch.store import Store
+
+# What the detectors read of a position (not its source, station or batch: less memory).
+COLUMNS = "mmsi, ts, lon, lat, sog, cog, heading, nav_status, msg_type"
+
+Span = tuple[datetime, datetime]
+# read(lo, hi, mmsis, around): positions in [lo, hi] (of ``mmsis`` only, if given) and of
+# every vessel within the ``around`` spans, each vessel with its reports either side.
+Reader = Callable[[datetime, datetime, list[int] | None, list[Span]], pl.DataFrame]
+# kernel(positions) -> (events, MMSIs whose reports fell into more than one track segment)
+Kernel = Callable[[pl.DataFrame], tuple[pl.DataFrame, set[int]]]
+
+
+@dataclass(frozen=True)
+class Params:
+    """How detection is cut into time windows (the ``[partition]`` section)."""
+
+    window_h: float = field(
+        default=24.0,
+        metadata={"help": "Window length, hours (day by day); 0 runs everything in memory"},
+    )
+    # Covers the 4 h merge gaps of encounters and port calls, with room to spare.
+    overlap_h: float = field(
+        default=6.0, metadata={"help": "Positions read either side of a window, hours"}
+    )
+    context_h: float = field(
+        default=0.0,
+        metadata={"help": "Context an event needs either side, hours (0: longest *_h setting)"},
+    )
+
+
+# Peak resident memory per position held by the detection kernel, measured on the 10M
+# synthetic benchmark (docs/benchmarks.md: 4.7 GB for 9.9M positions), with a margin.
+BYTES_PER_POSITION = 600
+
+
+# The settings that say how far before an event's start or after its end a detector looks
+# at its vessels' reports (merge gaps, dark windows, silences inside a stay). A detector not
+# listed here (a plug-in) gets its longest hour setting.
+CONTEXT_SETTINGS = {
+    "encounter": ("dark_window_h", "max_merge_gap_h", "max_interpolation_gap_h"),
+    "loitering": ("max_report_gap_h",),
+    "gap": ("near_max_dt_h",),
+    "spoofing": (),
+    "identity_change": (),
+    "port_visit": ("min_port_gap_h",),
+}
+# Detectors whose evidence names any vessel within this setting's hours of the event's start
+# and end (the nearest vessel to each end of a gap); their re-runs read every vessel there.
+NEIGHBOUR_SETTINGS = {"gap": "near_max_dt_h"}
+
+
+def context_hours(config: Config) -> dict[str, float]:
+    """Per event type, how many hours of its vessels' reports an event needs either side to
+    be whole: at least the overlap; ``context_h`` in ``[partition]`` overrides all."""
+    part = config.params("partition")
+    out: dict[str, float] = {}
+    for name, params in config.detectors.items():
+        if name in ("partition", "score", "tracks"):
+            continue
+        names = CONTEXT_SETTINGS.get(name)
+        if names is None:
+            names = tuple(f.name for f in fields(params) if f.name.endswith("_h"))
+        hours = [float(getattr(params, n)) for n in names]
+        out[name] = float(part.context_h) if part.context_h > 0 else max([part.overlap_h, *hours])
+    return out
+
+
+def neighbour_hours(config: Config) -> dict[str, float]:
+    return {
+        name: float(getattr(config.params(name), setting))
+        for name, setting in NEIGHBOUR_SETTINGS.items()
+        if name in config.detectors
+    }
+
+
+def window_hours_for(memory_bytes: int, positions: int, span_h: float, overlap_h: float) -> float:
+    """The longest window (whole hours, at most a day) whose positions, with the overlap,
+    fit ``memory_bytes``; 0 when everything fits at once."""
+    if positions * BYTES_PER_POSITION <= memory_bytes:
+        return 0.0
+    per_hour = positions / max(span_h, 1.0)
+    fit_h = memory_bytes / BYTES_PER_POSITION / per_hour - 2 * overlap_h
+    return float(min(24, max(1, math.floor(fit_h))))
+
+
+def windows(
+    first: datetime, last: datetime, window_h: float
+) -> Iterator[tuple[datetime, datetime]]:
+    """Half-open windows [start, end) covering first..last, aligned on UTC midnight."""
+    step = timedelta(hours=window_h)
+    day = datetime(first.year, first.month, first.day, tzinfo=first.tzinfo or UTC)
+    start = day + step * ((first - day) // step)
+    while start <= last:
+        yield start, start + step
+        start += step
+
+
+def _owned(events: pl.DataFrame, start: datetime, end: datetime) -> pl.DataFrame:
+    return events.filter((pl.col("start") >= start) & (pl.col("start") < end))
+
+
+def _vessels(events: pl.DataFrame) -> set[int]:
+    ids = set(events["mmsi"].to_list())
+    ids.update(x for x in events["other_mmsi"].to_list() if x is not None)
+    return ids
+
+
+def _within(events: pl.DataFrame, vessels: set[int]) -> pl.Expr:
+    """Events whose vessels are all in ``vessels``."""
+    ids = list(vessels)
+    return pl.col("mmsi").is_in(ids) & (
+        pl.col("other_mmsi").is_null() | pl.col("other_mmsi").is_in(ids)
+    )
+
+
+def window_events(
+    read: Reader,
+    kernel: Kernel,
+    start: datetime,
+    end: datetime,
+    *,
+    overlap: timedelta,
+    context: dict[str, float],
+    neighbours: dict[str, float] | None = None,
+    segment_h: float = 0.0,
+    first: datetime,
+    last: datetime,
+) -> tuple[pl.DataFrame, int]:
+    """Events starting in [start, end), whole; and the number of positions read."""
+    lo, hi = start - overlap, end + overlap
+    positions = read(lo, hi, None, [])
+    n_read = positions.height
+    events, split = kernel(positions)
+    del positions
+    owned = _owned(events, start, end)
+    default_h = max(context.values(), default=overlap.total_seconds() / 3600)
+    # Segments stay open for ``segment_h``: a vessel split into several segments (a jump, a
+    # shared MMSI) is segmented again with that much more of its history either side.
+    history = timedelta(hours=segment_h)
+    if split and segment_h > 0:
+        more = read(lo - history, hi + history, sorted(split), [])
+        n_read += more.height
+        redone = _owned(kernel(more)[0], start, end)
+        redone = redone.filter(_within(redone, split))
+        owned = pl.concat([owned.filter(~_within(owned, split)), redone], how="vertical")
+    while owned.height:
+        need = pl.duration(
+            microseconds=(
+                pl.col("type").replace_strict(context, default=default_h, return_dtype=pl.Float64)
+                * 3_600_000_000
+            ).cast(pl.Int64)
+        )
+        spans = owned.select(
+            (pl.col("start") - need).alias("from"), (pl.col("end") + need).alias("to")
+        )
+        short_mask = ((spans["from"] < lo) & (lo > first)) | ((spans["to"] > hi) & (hi < last))
+        if not short_mask.any():
+            break
+        short, reach = owned.filter(short_mask), spans.filter(short_mask)
+        vessels = _vessels(short)
+        earliest: datetime = reach["from"].min()  # type: ignore[assignment]
+        latest: datetime = reach["to"].max()  # type: ignore[assignment]
+        # Widen the end at least twice as far each time: events still growing converge fast.
+        lo, hi = min(lo, earliest), max(latest, hi + (hi - end))
+        pad = history if vessels & split else timedelta(0)
+        more = read(lo - pad, hi + pad, sorted(vessels), _around(short, neighbours or {}))
+        n_read += more.height
+        redone = _owned(kernel(more)[0], start, end)
+        # Vessels read only around the ends (neighbours) keep their first-pass events.
+        redone = redone.filter(_within(redone, vessels))
+        owned = pl.concat([owned.filter(~_within(owned, vessels)), redone], how="vertical")
+    return owned, n_read
+
+
+def _around(events: pl.DataFrame, neighbours: dict[str, float]) -> list[Span]:
+    """Spans around the start and end of the events whose evidence looks at any vessel."""
+    spans: list[Span] = []
+    for kind, hours in neighbours.items():
+        h = timedelta(hours=hours)
+        for t0, t1 in events.filter(pl.col("type") == kind).select("start", "end").rows():
+            spans += [(t0 - h, t0 + h), (t1 - h, t1 + h)]
+    return spans
+
+
+def duckdb_reader(store: Store, where: str, params: list[Any]) -> Reader:
+    """Positions matching ``where`` in [lo, hi], plus per MMSI its last report before lo and
+    first after hi (also matching ``where``), sorted by (mmsi, ts); only ``mmsis`` if given."""
+
+    def read(
+        lo: datetime, hi: datetime, mmsis: list[int] | None, around: list[Span]
+    ) -> pl.DataFrame:
+        span = "(ts >= ? AND ts <= ?)"
+        inside = span
+        args: list[Any] = [lo, hi]
+        if mmsis is not None:
+            inside = f"({span} AND mmsi IN (SELECT unnest(?::BIGINT[])))"
+            args.append(mmsis)
+        for a, b in around:
+            inside += f" OR {span}"
+            args += [a, b]
+        sql = f"""
+            WITH base AS (SELECT {COLUMNS} FROM positions WHERE {where}),
+            inside AS (SELECT * FROM base WHERE {inside}),
+            lims AS (SELECT mmsi, min(ts) AS t0, max(ts) AS t1 FROM inside GROUP BY mmsi),
+            before AS (SELECT b.mmsi, max(b.ts) AS ts FROM base b JOIN lims USING (mmsi)
+                       WHERE b.ts < lims.t0 GROUP BY b.mmsi),
+            after AS (SELECT b.mmsi, min(b.ts) AS ts FROM base b JOIN lims USING (mmsi)
+                      WHERE b.ts > lims.t1 GROUP BY b.mmsi),
+            edges AS (SELECT b.* FROM base b JOIN (SELECT * FROM before UNION ALL
+                                                    SELECT * FROM after) e USING (mmsi, ts))
+            SELECT * FROM inside UNION ALL SELECT * FROM edges ORDER BY mmsi, ts
+        """
+        tbl = store.query(sql, [*params, *args])
+        df = pl.from_arrow(tbl)
+        assert isinstance(df, pl.DataFrame)
+        return df
+
+    return read
+
+
+@dataclass
+class Plan:
+    """What a windowed run will do, for progress and the runs table."""
+
+    window_h: float
+    overlap_h: float
+    context_h: dict[str, float]
+    first: datetime | None = None
+    last: datetime | None = None
+    spans: list[tuple[datetime, datetime]] = field(default_factory=list)
+
+
+def plan(store: Store, config: Config, where: str, params: list[Any], window_h: float) -> Plan:
+    part = config.params("partition")
+    p = Plan(window_h, part.overlap_h, context_hours(config))
+    row = store.con.execute(f"SELECT min(ts), max(ts) FROM positions WHERE {where}", params)
+    first, last = row.fetchone() or (None, None)
+    if first is not None and last is not None:
+        p.first, p.last = first, last
+        p.spans = list(windows(first, last, window_h))
+    return p
+
+
+def detect_windows(
+    store: Store,
+    config: Config,
+    where: str,
+    params: list[Any],
+    p: Plan,
+    kernel_for: Callable[[], Kernel],
+    progress: Callable[[int, int, int], None] | None = None,
+) -> tuple[pl.DataFrame, int]:
+    """All events of the positions matching ``where``, window by window."""
+    if p.first is None or p.last is None:
+        return empty_events(), 0
+    read = duckdb_reader(store, where, params)
+    kernel = kernel_for()
+    frames, total = [], 0
+    for i, (start, end) in enumerate(p.spans):
+        events, n = window_events(
+            read,
+            kernel,
+            start,
+            end,
+            overlap=timedelta(hours=p.overlap_h),
+            context=p.context_h,
+            neighbours=neighbour_hours(config),
+            segment_h=float(config.params("tracks").max_gap_h),
+            first=p.first,
+            last=p.last,
+        )
+        frames.append(events)
+        total += n
+        if progress:
+            progress(i + 1, len(p.spans), n)
+    frames = [f for f in frames if f.height]
+    events = pl.concat(frames, how="vertical") if frames else empty_events()
+    return events, total
