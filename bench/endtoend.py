@@ -119,7 +119,14 @@ def run_size(tmp: Path, n: int, memory_limit: str = MEMORY_LIMIT) -> list[dict[s
         )
     )
     det = run_child([*cli, "detect", "--db", str(db), *mem, "-q"], watch=Path(f"{db}.tmp"))
-    out.append(_row(f"{label}: detect", rows, det, f"spill {det['disk'] / 2**20:,.0f} MB"))
+    out.append(
+        _row(
+            f"{label}: detect",
+            rows,
+            det,
+            f"{_detect_note(db)}; spill {det['disk'] / 2**20:,.0f} MB",
+        )
+    )
     screen = {"seconds": 0.0, "peak_mb": 0.0, "disk": 0}
     lists = sorted(LISTS.glob("*.csv"))
     for argv in [[*cli, "lists", "add", str(f), "--db", str(db), "-q"] for f in lists] + [
@@ -137,6 +144,29 @@ def run_size(tmp: Path, n: int, memory_limit: str = MEMORY_LIMIT) -> list[dict[s
     out.append(_row(f"{label}: total", rows, total, f"memory limit {memory_limit}"))
     db.unlink(missing_ok=True)
     return out
+
+
+def _detect_note(db: Path) -> str:
+    """Events found and how the run was windowed (from the ``runs`` table)."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        row = con.execute(
+            "SELECT params, events FROM runs ORDER BY started DESC LIMIT 1"
+        ).fetchone()
+    finally:
+        con.close()
+    if row is None:
+        return "no run recorded"
+    used = json.loads(row[0]).get("windows_used", {})
+    how = (
+        f"{used.get('windows')} windows of {used.get('window_h'):g} h, "
+        f"{used.get('positions_read', 0):,} positions read with overlaps"
+        if used.get("window_h")
+        else "one pass in memory"
+    )
+    return f"{row[1]:,} events; {how}"
 
 
 def _row(case: str, rows: int, r: dict[str, float], note: str) -> dict[str, object]:

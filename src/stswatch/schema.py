@@ -129,7 +129,7 @@ RUN_FIELDS = [
     Field("started", TS, "When the run began (wall clock)", False),
     Field("finished", TS, "When the run committed (wall clock)", False),
     Field("stswatch_version", pa.string(), "Version of stswatch", False),
-    Field("params", pa.string(), "JSON of every detector's parameters in force", False),
+    Field("params", pa.string(), "JSON of the settings in force and windows_used", False),
     Field("config_source", pa.string(), "Config file used, or 'defaults'", False),
     Field("since", TS, "Start of the time window, if any"),
     Field("until", TS, "End of the time window, if any"),

@@ -1,7 +1,9 @@
 """The embedded store: one DuckDB file holding every table in ``schema``.
 
-Each input file is ingested in one transaction, so an ingest killed half-way leaves
-nothing behind and a re-run stores each row exactly once. Reports are de-duplicated on
+An input file is stored chunk by chunk, one transaction each (memory stays flat however
+large the file), and recorded in ``ingests`` last. Rows of a batch without that record (an
+ingest that failed, or was killed half-way) are deleted before the next ingest
+(``discard_unfinished``), so a re-run stores each row exactly once. Reports are de-duplicated on
 their content at one-second resolution: the same report heard by several receivers, or
 the same file ingested twice, is stored once.
 """
@@ -289,6 +291,24 @@ class Store:
             self.con.execute(f"DROP TABLE _stage_{table}")
             del self._staged[table]
         return added
+
+    def discard_unfinished(self, batch_id: str | None = None) -> int:
+        """Delete the rows of ingests that never finished (a crash, a kill, an error): those
+        of ``batch_id``, or of every batch without an ``ingests`` record. Returns the number
+        of position rows removed. Ingest commits chunk by chunk (bounded memory) and records
+        the file last, so this makes a re-run store each row exactly once."""
+        if batch_id is not None:
+            cond, params = "batch_id = ?", [batch_id]
+        else:
+            cond, params = "batch_id NOT IN (SELECT batch_id FROM ingests)", []
+        with self.transaction():
+            row = self.con.execute(f"DELETE FROM positions WHERE {cond}", params).fetchone()
+            for table in ("statics", "rejects"):
+                self.con.execute(f"DELETE FROM {table} WHERE {cond}", params)
+            for table in ("positions", "statics"):
+                self.con.execute(f"DROP TABLE IF EXISTS _stage_{table}")
+        self._staged.clear()
+        return int(row[0]) if row else 0
 
     def add_rejects(self, rows: pa.Table) -> None:
         if rows.num_rows:

@@ -62,9 +62,9 @@ class Params:
     )
 
 
-# Peak resident memory per position held by the detection kernel, measured on the 10M
-# synthetic benchmark (docs/benchmarks.md: 4.7 GB for 9.9M positions), with a margin.
-BYTES_PER_POSITION = 600
+# Peak resident memory per position held by the detection kernel, with a margin: measured
+# 3.1 GB for a 9.8M-position pass (bench/endtoend.py), including the reference geography.
+BYTES_PER_POSITION = 400
 
 
 # The settings that say how far before an event's start or after its end a detector looks

@@ -2,7 +2,7 @@
 
 ``ingest_paths`` expands paths, detects formats, runs the matching reader (one module per
 format in this package, found through the ``stswatch.ingest`` entry-point group), applies
-the clean stage and commits each input in one transaction.
+the clean stage and stores each input chunk by chunk, recording it last (``Store``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from stswatch import __version__
 from stswatch.clean import clean_positions, clean_statics
 from stswatch.errors import CorruptInputError, InputError, StswatchError, UsageError
-from stswatch.ingest.base import Reader, ReadOptions
+from stswatch.ingest.base import Chunk, Reader, ReadOptions
 from stswatch.ingest.stream import Input, expand_inputs
 from stswatch.store import Store
 
@@ -112,6 +112,7 @@ def ingest_paths(
     if fmt not in FORMATS:
         raise UsageError(f"Unknown format {fmt!r}. Hint: use one of {', '.join(FORMATS)}.")
     results: list[FileResult] = []
+    store.discard_unfinished()  # what an ingest killed earlier left behind
     for inp in expand_inputs(paths):
         try:
             results.append(
@@ -129,6 +130,23 @@ def ingest_paths(
         except StswatchError as exc:
             results.append(FileResult(inp.display, fmt, "failed", error=str(exc)))
     return results
+
+
+def _store_chunk(store: Store, chunk: Chunk, opts: ReadOptions, res: FileResult) -> None:
+    pos, pos_rej = clean_positions(chunk.positions, opts)
+    sta, sta_rej = clean_statics(chunk.statics, opts)
+    res.lines += chunk.lines
+    res.positions_read += chunk.positions.num_rows
+    res.statics_read += chunk.statics.num_rows
+    for kind, n in chunk.skipped.items():
+        res.skipped[kind] = res.skipped.get(kind, 0) + n
+    res.positions_added += store.add_positions(pos, defer=True)
+    res.statics_added += store.add_statics(sta, defer=True)
+    for rej in (chunk.rejects, pos_rej, sta_rej):
+        store.add_rejects(rej)
+        for item in pc.value_counts(rej.column("reason")).to_pylist():
+            reason, n = item["values"], item["counts"]
+            res.rejects[reason] = res.rejects.get(reason, 0) + n
 
 
 def ingest_one(
@@ -168,24 +186,15 @@ def ingest_one(
     res = FileResult(inp.display, kind, "complete", batch_id)
     stream = inp.open()
     try:
+        # One transaction per chunk keeps memory flat however large the file; the file's
+        # ingest record is written last, and rows of a batch without one are deleted
+        # (here on error, by the next ingest after a kill): a re-run stores each row once.
+        for chunk in read(stream, opts):
+            with store.transaction():
+                _store_chunk(store, chunk, opts, res)
+            if progress:
+                progress(inp.display, stream.raw_offset, size, res.lines)
         with store.transaction():
-            for chunk in read(stream, opts):
-                pos, pos_rej = clean_positions(chunk.positions, opts)
-                sta, sta_rej = clean_statics(chunk.statics, opts)
-                res.lines += chunk.lines
-                res.positions_read += chunk.positions.num_rows
-                res.statics_read += chunk.statics.num_rows
-                for kind_, n in chunk.skipped.items():
-                    res.skipped[kind_] = res.skipped.get(kind_, 0) + n
-                res.positions_added += store.add_positions(pos, defer=True)
-                res.statics_added += store.add_statics(sta, defer=True)
-                for rej in (chunk.rejects, pos_rej, sta_rej):
-                    store.add_rejects(rej)
-                    for item in pc.value_counts(rej.column("reason")).to_pylist():
-                        reason, n = item["values"], item["counts"]
-                        res.rejects[reason] = res.rejects.get(reason, 0) + n
-                if progress:
-                    progress(inp.display, stream.raw_offset, size, res.lines)
             # chunks that were set aside (an input in neither time nor vessel order)
             added = store.merge_staged()
             res.positions_added += added["positions"]
@@ -217,6 +226,9 @@ def ingest_one(
                     "stswatch_version": __version__,
                 }
             )
+    except BaseException:
+        store.discard_unfinished(batch_id)
+        raise
     finally:
         stream.close()
     return res
