@@ -74,3 +74,69 @@ def test_kill_mid_ingest_then_rerun_equals_a_clean_run(tmp_path, shared):
         ).stdout
     )
     assert sum(i["files"] for i in info["ingests"]) == 2
+
+
+def _csv(path, day: int, rows: int = 3000) -> str:
+    lines = ["MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName"]
+    for i in range(rows):
+        lines.append(
+            f"{367000000 + i % 50},2022-01-{day:02d}T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:"
+            f"{i % 60:02d},28.{i % 97:02d},-90.{i % 89:02d},{i % 12}.0,{i % 360}.0,511,V{i % 50}"
+        )
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def test_a_file_that_fails_half_way_leaves_no_rows(tmp_path, monkeypatch):
+    import stswatch.ingest as ingest
+    from stswatch.errors import InputError
+    from stswatch.store import Store
+
+    good = _csv(tmp_path / "good.csv", 3)
+    bad = _csv(tmp_path / "bad.csv", 4)
+    real_loader = ingest.load_reader
+    committed = {}
+
+    def loader(name):
+        real = real_loader(name)
+
+        def read(stream, opts):
+            yield from real(stream, opts)  # every chunk is stored and committed ...
+            if opts.file.endswith("bad.csv"):
+                committed["rows"] = store.query(
+                    "SELECT count(*) AS n FROM positions WHERE batch_id = ?", [opts.batch_id]
+                ).to_pylist()[0]["n"]
+                raise InputError(f"{opts.file}: damaged after its last chunk (test)")
+
+        return read
+
+    monkeypatch.setattr(ingest, "load_reader", loader)
+    with Store(tmp_path / "s.duckdb") as store:
+        results = ingest.ingest_paths(store, [good, bad], fmt="marinecadastre")
+        assert [r.status for r in results] == ["complete", "failed"]
+        assert "damaged" in (results[1].error or "")
+        assert committed["rows"] > 0  # ... and removed with the failure
+        n = store.query("SELECT count(*) AS n FROM positions").to_pylist()[0]["n"]
+        assert n == results[0].positions_added > 0
+        assert store.query("SELECT count(*) AS n FROM ingests").to_pylist()[0]["n"] == 1
+
+
+def test_rows_of_an_unrecorded_batch_are_removed_before_the_next_ingest(tmp_path):
+    from stswatch.ingest import ingest_paths
+    from stswatch.store import Store
+
+    with Store(tmp_path / "s.duckdb") as store:
+        ingest_paths(store, [_csv(tmp_path / "a.csv", 3)], fmt="marinecadastre")
+        # what a killed ingest leaves: committed chunks of a batch that was never recorded
+        store.con.execute(
+            "INSERT INTO positions SELECT * REPLACE ('killed0000000000' AS batch_id, "
+            "ts + INTERVAL 9 DAY AS ts) FROM positions"
+        )
+        before = store.query("SELECT count(*) AS n FROM positions").to_pylist()[0]["n"]
+        (res,) = ingest_paths(store, [_csv(tmp_path / "b.csv", 5)], fmt="marinecadastre")
+        left = store.query(
+            "SELECT count(*) AS n FROM positions WHERE batch_id = 'killed0000000000'"
+        ).to_pylist()[0]["n"]
+        after = store.query("SELECT count(*) AS n FROM positions").to_pylist()[0]["n"]
+    assert left == 0
+    assert after == before // 2 + res.positions_added
