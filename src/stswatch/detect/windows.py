@@ -216,38 +216,82 @@ def _around(events: pl.DataFrame, neighbours: dict[str, float]) -> list[Span]:
     return spans
 
 
+# Reports either side of a span are first looked for this close to it, where DuckDB reads
+# only the row groups of that time; vessels silent longer are looked up in the whole table.
+NEAR = timedelta(days=1)
+
+
+def _merge(spans: list[Span]) -> list[Span]:
+    out: list[Span] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
 def duckdb_reader(store: Store, where: str, params: list[Any]) -> Reader:
-    """Positions matching ``where`` in [lo, hi], plus per MMSI its last report before lo and
-    first after hi (also matching ``where``), sorted by (mmsi, ts); only ``mmsis`` if given."""
+    """Positions matching ``where`` in [lo, hi] (only ``mmsis`` if given) and in the
+    ``around`` spans (every vessel), plus per MMSI its last report before and first after
+    those, sorted by (mmsi, ts). Each query has constant time bounds, so DuckDB skips the
+    row groups outside them."""
+
+    def frame(sql: str, args: list[Any]) -> pl.DataFrame:
+        df = pl.from_arrow(store.query(sql, args))
+        assert isinstance(df, pl.DataFrame)
+        return df
+
+    def rows(only: str = "") -> str:
+        return f"SELECT {COLUMNS} FROM positions WHERE {where} AND ts >= ? AND ts <= ? {only}"
 
     def read(
         lo: datetime, hi: datetime, mmsis: list[int] | None, around: list[Span]
     ) -> pl.DataFrame:
-        span = "(ts >= ? AND ts <= ?)"
-        inside = span
-        args: list[Any] = [lo, hi]
-        if mmsis is not None:
-            inside = f"({span} AND mmsi IN (SELECT unnest(?::BIGINT[])))"
-            args.append(mmsis)
-        for a, b in around:
-            inside += f" OR {span}"
-            args += [a, b]
-        sql = f"""
-            WITH base AS (SELECT {COLUMNS} FROM positions WHERE {where}),
-            inside AS (SELECT * FROM base WHERE {inside}),
-            lims AS (SELECT mmsi, min(ts) AS t0, max(ts) AS t1 FROM inside GROUP BY mmsi),
-            before AS (SELECT b.mmsi, max(b.ts) AS ts FROM base b JOIN lims USING (mmsi)
-                       WHERE b.ts < lims.t0 GROUP BY b.mmsi),
-            after AS (SELECT b.mmsi, min(b.ts) AS ts FROM base b JOIN lims USING (mmsi)
-                      WHERE b.ts > lims.t1 GROUP BY b.mmsi),
-            edges AS (SELECT b.* FROM base b JOIN (SELECT * FROM before UNION ALL
-                                                    SELECT * FROM after) e USING (mmsi, ts))
-            SELECT * FROM inside UNION ALL SELECT * FROM edges ORDER BY mmsi, ts
-        """
-        tbl = store.query(sql, [*params, *args])
-        df = pl.from_arrow(tbl)
-        assert isinstance(df, pl.DataFrame)
-        return df
+        ids = "mmsi IN (SELECT unnest(?::BIGINT[]))"
+        if mmsis is None:
+            parts = [frame(rows(), [*params, lo, hi])]
+        else:
+            parts = [frame(rows(f"AND {ids}"), [*params, lo, hi, mmsis])]
+        for a, b in _merge(around):  # neighbours: every other vessel there
+            parts.append(frame(rows(f"AND NOT {ids}"), [*params, a, b, mmsis or []]))
+        inside = pl.concat(parts, how="vertical")
+        lims = inside.group_by("mmsi").agg(
+            pl.col("ts").min().alias("t0"), pl.col("ts").max().alias("t1")
+        )
+        edges = [inside]
+        for side, agg, cmp, bound in (("t0", "max", "<", lo - NEAR), ("t1", "min", ">", hi + NEAR)):
+            near_cmp = ">=" if cmp == "<" else "<="
+            store.con.register("_lims", lims.to_arrow())
+            try:
+                near = frame(
+                    f"SELECT mmsi, {agg}(ts) AS ts FROM positions JOIN _lims USING (mmsi) "
+                    f"WHERE {where} AND ts {cmp} _lims.{side} AND ts {near_cmp} ? GROUP BY mmsi",
+                    [*params, bound],
+                )
+                far_ids = lims.join(near, on="mmsi", how="anti")["mmsi"].to_list()
+                far = frame(
+                    f"SELECT mmsi, {agg}(ts) AS ts FROM positions WHERE {where} "
+                    f"AND {ids} AND ts {cmp} ? GROUP BY mmsi",
+                    [*params, far_ids, bound],
+                )
+            finally:
+                store.con.unregister("_lims")
+            for found in (near, far):
+                if found.height == 0:
+                    continue
+                store.con.register("_edge", found.rename({"mmsi": "e_mmsi", "ts": "e_ts"}))
+                try:
+                    edges.append(
+                        frame(
+                            f"SELECT {COLUMNS} FROM positions JOIN _edge "
+                            f"ON mmsi = e_mmsi AND ts = e_ts WHERE {where} AND ts >= ? AND ts <= ?",
+                            [*params, found["ts"].min(), found["ts"].max()],
+                        )
+                    )
+                finally:
+                    store.con.unregister("_edge")
+        return pl.concat(edges, how="vertical").sort("mmsi", "ts", maintain_order=True)
 
     return read
 
